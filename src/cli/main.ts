@@ -1,0 +1,75 @@
+// The program: global flags, subcommands, and the one place errors become output and exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_SKIFF_FAILURE, SkiffError, messageOf } from '../errors.js';
+import { registerImageCommands } from '../commands/image.js';
+import { registerImages } from '../commands/images.js';
+import { registerPull } from '../commands/pull.js';
+import { registerRmi } from '../commands/rmi.js';
+import { registerTag } from '../commands/tag.js';
+import { type CliIO, err } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export interface Registrar {
+  (program: Command, io: CliIO, setExit: (code: number) => void): void;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('skiff')
+    .description('A daemonless container CLI: pull OCI images and run them with runc.')
+    .version(VERSION, '-v, --version')
+    .addOption(new Option('--root <dir>', 'data root (default /var/lib/skiff as root, $XDG_DATA_HOME/skiff otherwise)').env('SKIFF_ROOT'))
+    .option('--debug', 'print stack traces with errors')
+    .option('--insecure-registry <host[:port]>', 'allow plain HTTP (and unverified TLS) to this registry (repeatable)', collect)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  for (const register of [registerPull, registerImages, registerRmi, registerTag, registerImageCommands] as Registrar[]) {
+    register(program, io, setExit);
+  }
+  for (const c of program.commands) inheritExitOverride(c, io);
+  return program;
+}
+
+function inheritExitOverride(cmd: Command, io: CliIO): void {
+  cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const c of cmd.commands) inheritExitOverride(c, io);
+}
+
+export function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_SKIFF_FAILURE;
+    }
+    const debug = argv.includes('--debug');
+    reportError(io, e, debug);
+    return e instanceof SkiffError ? e.exitCode : EXIT_SKIFF_FAILURE;
+  }
+}
+
+export function reportError(io: CliIO, e: unknown, debug: boolean): void {
+  const msg = messageOf(e).split('\n')[0]!;
+  err(io, `skiff: ${msg}`);
+  if (debug && e instanceof Error && e.stack) err(io, e.stack);
+}

@@ -1,0 +1,38 @@
+// `skiff image …`: the image management group (inspect, ls, rm, tag, pull).
+import type { Command } from 'commander';
+import { opsContext } from '../cli/context.js';
+import { type CliIO, out } from '../cli/io.js';
+import { renderImages } from '../cli/render-images.js';
+import { compileTemplate } from '../cli/template.js';
+import { inspectImages } from '../ops/inspect-image.js';
+import { listImages } from '../ops/list-images.js';
+import { type ImagesFlags, addImagesFlags } from './images.js';
+import { registerPull } from './pull.js';
+import { addRmi } from './rmi.js';
+import { addTag } from './tag.js';
+
+export function registerImageCommands(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const image = program.command('image').description('Manage images');
+  image
+    .command('inspect')
+    .description('Show detailed information about images as JSON')
+    .argument('<image...>', 'image names or IDs')
+    .option('--format <format>', 'a Go template such as {{.Id}}, or json (the default)')
+    .action((names: string[], opts: { format?: string }, c: Command) => {
+      const res = inspectImages(opsContext(c, io), names);
+      if (opts.format && opts.format !== 'json') {
+        const t = compileTemplate(opts.format);
+        for (const r of res) out(io, t.render(r as unknown as Record<string, unknown>));
+        return;
+      }
+      out(io, JSON.stringify(res, null, 2));
+    });
+  addImagesFlags(image.command('ls').alias('list').description('List images'))
+    .argument('[repository]', 'only images of this repository')
+    .action((repository: string | undefined, opts: ImagesFlags, c: Command) => {
+      renderImages(io, listImages(opsContext(c, io)), opts, repository);
+    });
+  addRmi(image.command('rm').alias('remove'), io, setExit);
+  addTag(image.command('tag'), io);
+  registerPull(image, io);
+}

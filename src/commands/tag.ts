@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { opsContext } from '../cli/context.js';
+import type { CliIO } from '../cli/io.js';
+import { tagImage } from '../ops/tag-image.js';
+
+export function addTag(cmd: Command, io: CliIO): Command {
+  return cmd
+    .description('Create a new name (tag) for an existing image')
+    .argument('<source>', 'existing image name or ID')
+    .argument('<target>', 'new name, e.g. myrepo/app:v2')
+    .action((source: string, target: string, _opts: object, c: Command) => {
+      tagImage(opsContext(c, io), source, target);
+    });
+}
+
+export function registerTag(program: Command, io: CliIO): void {
+  addTag(program.command('tag'), io);
+}

@@ -1,0 +1,345 @@
+// skiff's OCI layer applier. It writes one layer's changes into an empty snapshot directory (the
+// future overlay upperdir) over its parents, in overlayfs form: a deletion is a 0/0 character
+// device, an opaque directory carries the opaque xattr. Every path is resolved inside the root
+// through MergedView; nothing here follows a symlink that the layer controls.
+import {
+  closeSync, copyFileSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync,
+  lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats,
+} from 'node:fs';
+import { SkiffError, messageOf } from '../../errors.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, lgetxattr, llistxattr, lsetxattr, mknod } from '../../sys/libc.js';
+import type { TarHeader, TarSink } from '../tar/reader.js';
+import { MergedView, type WhiteoutFormat, cleanComponents, isWhiteout } from './merged-view.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+
+export interface ApplyOptions {
+  format: WhiteoutFormat;
+  /** False rootless: ownership is kept as-is and device nodes cannot be made. */
+  privileged: boolean;
+}
+
+export interface ApplyStats {
+  entries: number;
+  /** Bytes of regular file content written. */
+  bytes: number;
+}
+
+interface DirTimes { path: string; atime: number; mtime: number }
+
+/** xattrs a layer may not set: they would steer overlayfs itself (opaque, redirect, metacopy). */
+function isForbiddenXattr(name: string): boolean {
+  return /^(trusted|user)\.overlay\./.test(name);
+}
+
+export class LayerApplier implements TarSink {
+  private readonly view: MergedView;
+  private readonly opts: ApplyOptions;
+  private readonly dirCache = new Map<string, string[]>();
+  private readonly dirTimes: DirTimes[] = [];
+  private fd = -1;
+  private current: TarHeader | undefined;
+  private currentPath = '';
+  private written = 0;
+  readonly stats: ApplyStats = { entries: 0, bytes: 0 };
+
+  constructor(upper: string, lowers: readonly string[], opts: ApplyOptions) {
+    this.view = new MergedView(upper, lowers, opts.format);
+    this.opts = opts;
+  }
+
+  entry(h: TarHeader): void {
+    this.stats.entries++;
+    this.current = h;
+    try {
+      this.applyEntry(h);
+    } catch (err) {
+      throw wrap(err, h.path);
+    }
+  }
+
+  data(chunk: Buffer): void {
+    if (this.fd < 0) return;
+    try {
+      this.written += writeSync(this.fd, chunk);
+    } catch (err) {
+      throw wrap(err, this.current?.path ?? '');
+    }
+  }
+
+  endEntry(): void {
+    const h = this.current;
+    if (this.fd >= 0 && h) {
+      const fd = this.fd;
+      this.fd = -1;
+      try {
+        if (this.written !== h.size) throw new SkiffError('hostile-layer', `short write for ${h.path}`);
+        this.stats.bytes += h.size;
+        if (this.opts.privileged) fchownSync(fd, h.uid, h.gid);
+        // chmod after chown: chown clears setuid/setgid.
+        fchmodSync(fd, h.mode);
+        this.setXattrs(this.currentPath, h);
+        futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+      } catch (err) {
+        throw wrap(err, h.path);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    this.current = undefined;
+  }
+
+  /** Directory times last: writing children changed them. */
+  finish(): ApplyStats {
+    for (const d of this.dirTimes) {
+      try {
+        lutimesSync(d.path, d.atime, d.mtime);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw wrap(err, d.path);
+      }
+    }
+    return this.stats;
+  }
+
+  /** Releases an open file after a failure part-way. */
+  abort(): void {
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private applyEntry(h: TarHeader): void {
+    const comps = cleanComponents(h.path);
+    if (comps.length === 0) {
+      if (h.type === 'directory') this.setMeta(this.view.upper, h, true);
+      return;
+    }
+    const name = comps[comps.length - 1]!;
+    if (name.startsWith(WHITEOUT_PREFIX)) {
+      this.applyWhiteout(comps.slice(0, -1), name, h.path);
+      return;
+    }
+    const parent = this.ensureDir(comps.slice(0, -1), h.path);
+    const rel = [...parent, name];
+    const abs = this.view.layerPath(0, rel);
+    if (!this.clearFor(rel, abs, h.type === 'directory')) return;
+    switch (h.type) {
+      case 'directory':
+        mkdirSync(abs, { mode: 0o700 });
+        this.setMeta(abs, h, true);
+        break;
+      case 'file':
+        this.fd = openSync(abs, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+        this.written = 0;
+        this.currentPath = abs;
+        break;
+      case 'symlink':
+        symlinkSync(h.linkpath, abs);
+        this.setMeta(abs, h, false);
+        break;
+      case 'hardlink':
+        this.applyHardlink(h, abs);
+        break;
+      case 'chardev':
+      case 'blockdev':
+      case 'fifo': {
+        if (!this.opts.privileged && h.type !== 'fifo') {
+          throw new SkiffError('unsupported', `device node ${h.path} cannot be created without privileges`);
+        }
+        const kind = h.type === 'chardev' ? S_IFCHR : h.type === 'blockdev' ? S_IFBLK : S_IFIFO;
+        mknod(abs, kind | 0o600, h.devmajor, h.devminor);
+        this.setMeta(abs, h, false);
+        break;
+      }
+    }
+  }
+
+  /**
+   * Makes room at `rel` in the upper for a new entry. A same-layer entry is replaced (a later
+   * entry wins) except directory over directory, which merges. Returns false when there is
+   * nothing to create (an existing directory whose metadata the caller still sets).
+   */
+  private clearFor(rel: string[], abs: string, isDir: boolean): boolean {
+    const st = lstatUpper(abs);
+    if (st === undefined) return true;
+    if (isDir && st.isDirectory()) {
+      this.setMeta(abs, this.current!, true);
+      return false;
+    }
+    const wasWhiteout = isWhiteout(st);
+    removeTree(abs, st);
+    this.dirCache.clear();
+    this.view.unmarkOpaque(rel);
+    // A directory replacing a deleted one must not show the deleted one's lower contents.
+    if (wasWhiteout && isDir) {
+      mkdirSync(abs, { mode: 0o700 });
+      this.makeOpaque(rel, abs);
+      this.setMeta(abs, this.current!, true);
+      return false;
+    }
+    return true;
+  }
+
+  private applyWhiteout(parentComps: string[], name: string, entryPath: string): void {
+    const parent = this.resolveExistingDir(parentComps, entryPath);
+    if (parent === undefined) return; // nothing below to hide
+    if (name === OPAQUE_WHITEOUT) {
+      const dir = this.ensureDir(parent, entryPath);
+      this.makeOpaque(dir, this.view.layerPath(0, dir));
+      return;
+    }
+    if (name.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return; // other AUFS metadata
+    const target = name.slice(WHITEOUT_PREFIX.length);
+    if (target === '' || target === '.' || target === '..' || target.includes('/')) {
+      throw new SkiffError('hostile-layer', `invalid whiteout ${JSON.stringify(entryPath)}`);
+    }
+    const rel = [...parent, target];
+    const found = this.view.lookup(rel);
+    if (found.kind === 'none') return;
+    if (found.layer === 0) {
+      // Whiteouts hide lower layers only: a same-layer entry stays; a same-layer directory
+      // additionally must stop showing what lower layers had under that name.
+      if (found.stat.isDirectory()) this.makeOpaque(rel, this.view.layerPath(0, rel));
+      return;
+    }
+    this.ensureDir(parent, entryPath);
+    const abs = this.view.layerPath(0, rel);
+    mknod(abs, S_IFCHR | 0o600, 0, 0);
+    this.dirCache.clear();
+  }
+
+  private applyHardlink(h: TarHeader, abs: string): void {
+    const comps = cleanComponents(h.linkpath);
+    if (comps.length === 0) throw new SkiffError('hostile-layer', `hardlink ${JSON.stringify(h.path)} points at the root`);
+    const parent = this.resolveExistingDir(comps.slice(0, -1), h.linkpath);
+    const found = parent === undefined ? { kind: 'none' as const } : this.view.lookup([...parent, comps[comps.length - 1]!]);
+    if (found.kind === 'none') {
+      throw new SkiffError('hostile-layer', `hardlink ${JSON.stringify(h.path)} points at missing ${JSON.stringify(h.linkpath)}`);
+    }
+    if (found.stat.isDirectory()) throw new SkiffError('hostile-layer', `hardlink ${JSON.stringify(h.path)} points at a directory`);
+    const src = this.view.layerPath(found.layer, [...parent!, comps[comps.length - 1]!]);
+    if (src === abs) return;
+    if (found.layer === 0) {
+      linkSync(src, abs);
+      return;
+    }
+    // A link to a lower layer's file cannot cross snapshots: this layer gets its own copy.
+    copyNode(src, abs, found.stat, this.opts.privileged);
+  }
+
+  private makeOpaque(rel: string[], abs: string): void {
+    lsetxattr(abs, this.opts.format.opaqueXattr, Buffer.from('y'));
+    this.view.markOpaque(rel);
+  }
+
+  /** Resolves a parent path that must already exist somewhere in the merged view; undefined if it does not. */
+  private resolveExistingDir(comps: string[], entryPath: string): string[] | undefined {
+    const real = this.resolveCached(comps, entryPath);
+    if (real.length === 0) return real;
+    const found = this.view.lookup(real);
+    return found.kind === 'entry' && found.stat.isDirectory() ? real : undefined;
+  }
+
+  private resolveCached(comps: string[], entryPath: string): string[] {
+    const key = comps.join('/');
+    let real = this.dirCache.get(key);
+    if (real === undefined) {
+      real = this.view.resolveDir(comps, entryPath);
+      this.dirCache.set(key, real);
+    }
+    return real;
+  }
+
+  /** Resolves and creates (in the upper) a directory, copying up metadata of lower directories. */
+  private ensureDir(comps: string[], entryPath: string): string[] {
+    const real = this.resolveCached(comps, entryPath);
+    for (let i = 1; i <= real.length; i++) {
+      const rel = real.slice(0, i);
+      const abs = this.view.layerPath(0, rel);
+      const st = lstatUpper(abs);
+      if (st !== undefined) {
+        if (st.isDirectory()) continue;
+        if (!isWhiteout(st)) throw new SkiffError('hostile-layer', `cannot apply ${JSON.stringify(entryPath)}: /${rel.join('/')} is not a directory`);
+        unlinkSync(abs);
+        mkdirSync(abs, { mode: 0o755 });
+        this.makeOpaque(rel, abs);
+        this.dirCache.clear();
+        continue;
+      }
+      const below = this.view.lookup(rel);
+      mkdirSync(abs, { mode: 0o755 });
+      if (below.kind === 'entry' && below.stat.isDirectory()) {
+        const s = below.stat;
+        if (this.opts.privileged) lchownSync(abs, s.uid, s.gid);
+        chmodSync(abs, s.mode & 0o7777);
+        this.dirTimes.push({ path: abs, atime: s.atimeMs / 1000, mtime: s.mtimeMs / 1000 });
+      } else {
+        chmodSync(abs, 0o755); // an implied directory, as tar makes it, whatever the umask
+      }
+    }
+    return real;
+  }
+
+  private setMeta(abs: string, h: TarHeader, isDir: boolean): void {
+    if (this.opts.privileged) lchownSync(abs, h.uid, h.gid);
+    if (h.type !== 'symlink') chmodSync(abs, h.mode);
+    this.setXattrs(abs, h);
+    if (isDir) this.dirTimes.push({ path: abs, atime: h.atime ?? h.mtime, mtime: h.mtime });
+    else lutimesSync(abs, h.atime ?? h.mtime, h.mtime);
+  }
+
+  private setXattrs(abs: string, h: TarHeader): void {
+    for (const [name, value] of h.xattrs) {
+      if (isForbiddenXattr(name)) continue;
+      try {
+        lsetxattr(abs, name, value);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // Filesystems without a namespace (or unprivileged writers to trusted.*) lose only
+        // attributes nothing in the image can rely on; file capabilities must land or fail.
+        if ((code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM') && name !== 'security.capability') continue;
+        throw err;
+      }
+    }
+  }
+}
+
+/** The upper's parents are real directories we made or checked, so a plain lstat is exact. */
+function lstatUpper(abs: string): Stats | undefined {
+  return lstatSync(abs, { throwIfNoEntry: false });
+}
+
+function removeTree(abs: string, st: Stats): void {
+  if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
+  else unlinkSync(abs);
+}
+
+/** Copies a lower layer's non-directory into the upper with its metadata and xattrs. */
+function copyNode(src: string, dst: string, st: Stats, privileged: boolean): void {
+  if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+  else if (st.isFile()) copyFileSync(src, dst, fsc.COPYFILE_EXCL);
+  else if (privileged) mknod(dst, (st.mode & ~0o7777) | 0o600, devMajor(st.rdev), devMinor(st.rdev));
+  else throw new SkiffError('unsupported', `cannot copy device node ${src} without privileges`);
+  if (privileged) lchownSync(dst, st.uid, st.gid);
+  for (const name of llistxattr(src)) {
+    const v = lgetxattr(src, name);
+    if (v !== undefined && !isForbiddenXattr(name)) lsetxattr(dst, name, v);
+  }
+  if (!st.isSymbolicLink()) chmodSync(dst, st.mode & 0o7777);
+  lutimesSync(dst, st.atimeMs / 1000, st.mtimeMs / 1000);
+}
+
+function devMajor(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+
+function devMinor(rdev: number): number {
+  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+}
+
+function wrap(err: unknown, path: string): SkiffError {
+  if (err instanceof SkiffError) return err;
+  return new SkiffError('store', `cannot apply layer entry ${JSON.stringify(path)}: ${messageOf(err)}`, { cause: err });
+}

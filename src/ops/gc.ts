@@ -1,0 +1,62 @@
+// Removes content and snapshots no image references and no live lease protects. Runs inside
+// the caller's write transaction for the bookkeeping; directory trees are renamed to trash
+// there and deleted after commit, so the lock is held only for cheap operations.
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Digest } from '../oci/digest.js';
+import { leasedKeys } from '../store/leases.js';
+import { snapshotDir } from '../store/paths.js';
+import type { Store } from '../store/store.js';
+
+export interface GcCandidates {
+  blobs: Set<Digest>;
+  snapshots: Set<Digest>;
+}
+
+export interface GcResult {
+  blobs: Digest[];
+  snapshots: Digest[];
+  /** Directories to delete once the transaction has committed. */
+  trash: string[];
+}
+
+/** Must run inside an immediate transaction. */
+export function collectInTx(store: Store, cand: GcCandidates): GcResult {
+  const usedBlobs = leasedKeys(store.db, 'blob');
+  const usedSnaps = leasedKeys(store.db, 'snapshot');
+  for (const img of store.images.list()) {
+    usedBlobs.add(img.digest);
+    usedBlobs.add(img.manifestDigest);
+    usedBlobs.add(img.configDigest);
+    for (const l of img.layers) {
+      usedBlobs.add(l.digest);
+      usedSnaps.add(l.chainId);
+    }
+  }
+  const out: GcResult = { blobs: [], snapshots: [], trash: [] };
+  for (const d of cand.blobs) {
+    if (usedBlobs.has(d)) continue;
+    store.content.delete(d);
+    out.blobs.push(d);
+  }
+  for (const c of cand.snapshots) {
+    if (usedSnaps.has(c)) continue;
+    const row = store.db.prepare('SELECT id FROM snapshots WHERE chain_id = ?').get(c) as { id: number } | undefined;
+    if (!row) continue;
+    store.db.prepare('DELETE FROM snapshots WHERE id = ?').run(row.id);
+    const trash = join(store.paths.snapshots, `trash-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(snapshotDir(store.paths, row.id), trash);
+      out.trash.push(trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    out.snapshots.push(c);
+  }
+  return out;
+}
+
+export function emptyTrash(r: GcResult): void {
+  for (const t of r.trash) rmSync(t, { recursive: true, force: true });
+}

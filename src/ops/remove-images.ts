@@ -1,0 +1,71 @@
+// rmi: untag names; when an image loses its last name, free what nothing else uses.
+import { SkiffError } from '../errors.js';
+import type { Digest } from '../oci/digest.js';
+import { immediate } from '../store/db.js';
+import type { ImageRecord } from '../store/images.js';
+import { type OpsContext, withStore } from './context.js';
+import { collectInTx, emptyTrash, type GcResult } from './gc.js';
+import { findImage } from './resolve-image.js';
+
+export interface RemoveImagesOptions {
+  names: string[];
+  force: boolean;
+}
+
+export type RemoveEvent = { type: 'untagged'; name: string } | { type: 'deleted'; id: Digest };
+
+export interface RemoveImagesResult {
+  events: RemoveEvent[];
+  /** Names that could not be removed, with why; the others were removed. */
+  errors: SkiffError[];
+}
+
+export function removeImages(ctx: OpsContext, opts: RemoveImagesOptions): RemoveImagesResult {
+  return withStore(ctx, (store) => {
+    const events: RemoveEvent[] = [];
+    const errors: SkiffError[] = [];
+    for (const name of opts.names) {
+      let gc: GcResult | undefined;
+      try {
+        gc = immediate(store.db, () => {
+          const found = findImage(store, name);
+          if (!found) {
+            if (opts.force) return undefined;
+            throw new SkiffError('not-found', `no such image: ${name}`);
+          }
+          const names = new Set(found.records.map((r) => r.name));
+          if (found.byId && names.size > 1 && !opts.force) {
+            throw new SkiffError('conflict', `image ${name} is referenced by ${names.size} names (${[...names].join(', ')}); remove them by name or use -f`);
+          }
+          const removed: ImageRecord[] = found.records;
+          for (const r of removed) {
+            store.images.deleteInTx(r.name);
+            events.push({ type: 'untagged', name: r.name });
+          }
+          const blobs = new Set<Digest>();
+          const snapshots = new Set<Digest>();
+          for (const r of removed) {
+            blobs.add(r.digest).add(r.manifestDigest).add(r.configDigest);
+            for (const l of r.layers) {
+              blobs.add(l.digest);
+              snapshots.add(l.chainId);
+            }
+          }
+          const result = collectInTx(store, { blobs, snapshots });
+          const stillUsed = new Set(store.images.list().map((r) => r.configDigest));
+          for (const r of removed) {
+            if (!stillUsed.has(r.configDigest) && !events.some((e) => e.type === 'deleted' && e.id === r.configDigest)) {
+              events.push({ type: 'deleted', id: r.configDigest });
+            }
+          }
+          return result;
+        });
+      } catch (err) {
+        if (!(err instanceof SkiffError)) throw err;
+        errors.push(err);
+      }
+      if (gc) emptyTrash(gc);
+    }
+    return { events, errors };
+  });
+}

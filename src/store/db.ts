@@ -1,0 +1,64 @@
+// Metadata in SQLite: WAL, busy_timeout and BEGIN IMMEDIATE for writers, so that many skiff
+// processes at once see consistent state and a killed one leaves nothing half-written.
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS images (
+  name TEXT PRIMARY KEY,              -- docker.io/library/busybox:latest, or repo@sha256:… when pulled by digest
+  repository TEXT NOT NULL,
+  tag TEXT,
+  digest TEXT NOT NULL,               -- what the reference resolved to (index or manifest)
+  manifest_digest TEXT NOT NULL,      -- the platform's manifest
+  config_digest TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  created TEXT,                       -- from the image config
+  size INTEGER NOT NULL,              -- unpacked bytes
+  blob_size INTEGER NOT NULL,         -- compressed bytes (manifest + config + layers)
+  layers TEXT NOT NULL,               -- JSON [{digest, diffId, chainId, size, mediaType}]
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS images_config ON images(config_digest);
+CREATE TABLE IF NOT EXISTS snapshots (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  chain_id TEXT NOT NULL UNIQUE,
+  parent TEXT,
+  diff_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (
+  id TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lease_resources (
+  lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,                 -- 'blob' | 'snapshot'
+  key TEXT NOT NULL,
+  PRIMARY KEY (lease_id, kind, key)
+);
+`;
+
+export function openDb(file: string): Db {
+  const db = new Database(file, { timeout: 30_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version < SCHEMA_VERSION) {
+    immediate(db, () => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    });
+  }
+  return db;
+}
+
+/** Runs fn in a BEGIN IMMEDIATE transaction: writers queue on the lock instead of failing mid-way. */
+export function immediate<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,41 @@
+// Where skiff keeps its state. One root directory (mode 0700: image trees hold setuid files
+// and device nodes) holds content, snapshots and the metadata database.
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { digestHex, type Digest } from '../oci/digest.js';
+
+export interface StorePaths {
+  root: string;
+  db: string;
+  blobs: string;
+  ingest: string;
+  snapshots: string;
+  tmp: string;
+}
+
+/** The data root: --root, else $SKIFF_ROOT, else /var/lib/skiff (root) or $XDG_DATA_HOME/skiff. */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
+  if (env.SKIFF_ROOT) return env.SKIFF_ROOT;
+  if (uid === 0) return '/var/lib/skiff';
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(data, 'skiff');
+}
+
+export function storePaths(root: string): StorePaths {
+  return {
+    root,
+    db: join(root, 'metadata.db'),
+    blobs: join(root, 'content', 'blobs', 'sha256'),
+    ingest: join(root, 'content', 'ingest'),
+    snapshots: join(root, 'snapshots'),
+    tmp: join(root, 'tmp'),
+  };
+}
+
+export function blobPath(p: StorePaths, d: Digest): string {
+  return join(p.blobs, digestHex(d));
+}
+
+export function snapshotDir(p: StorePaths, id: number): string {
+  return join(p.snapshots, String(id));
+}

@@ -1,0 +1,74 @@
+// Unpacked layers, one directory per chainID, shared by every image that has that chain.
+// A snapshot is unpacked into a private tmp directory and becomes visible only by a rename
+// inside a write transaction, so a killed unpack never looks complete.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Digest } from '../oci/digest.js';
+import { type Db, immediate } from './db.js';
+import { type StorePaths, snapshotDir } from './paths.js';
+
+export interface SnapshotRecord {
+  id: number;
+  chainId: Digest;
+  parent: Digest | null;
+  diffId: Digest;
+  size: number;
+  dir: string;
+}
+
+interface Row { id: number; chain_id: string; parent: string | null; diff_id: string; size: number }
+
+export class SnapshotStore {
+  constructor(private readonly paths: StorePaths, private readonly db: Db) {}
+
+  get(chainId: Digest): SnapshotRecord | undefined {
+    const row = this.db.prepare('SELECT id, chain_id, parent, diff_id, size FROM snapshots WHERE chain_id = ?').get(chainId) as Row | undefined;
+    if (!row) return undefined;
+    const rec = this.toRecord(row);
+    return existsSync(rec.dir) ? rec : undefined;
+  }
+
+  /** A fresh private directory to unpack into. Its name says which process owns it. */
+  prepare(): string {
+    const dir = join(this.paths.snapshots, `tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(dir, { mode: 0o755 });
+    return dir;
+  }
+
+  /** Publishes an unpacked directory; when another process won the race, theirs is kept and ours discarded. */
+  commit(tmp: string, meta: { chainId: Digest; parent: Digest | null; diffId: Digest; size: number }): SnapshotRecord {
+    const rec = immediate(this.db, () => {
+      const existing = this.db.prepare('SELECT id, chain_id, parent, diff_id, size FROM snapshots WHERE chain_id = ?').get(meta.chainId) as Row | undefined;
+      if (existing && existsSync(snapshotDir(this.paths, existing.id))) return { rec: this.toRecord(existing), won: false };
+      if (existing) this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(existing.id);
+      const info = this.db
+        .prepare('INSERT INTO snapshots (chain_id, parent, diff_id, size, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(meta.chainId, meta.parent, meta.diffId, meta.size, Date.now());
+      const id = Number(info.lastInsertRowid);
+      renameSync(tmp, snapshotDir(this.paths, id));
+      return { rec: { id, ...meta, dir: snapshotDir(this.paths, id) }, won: true };
+    });
+    if (!rec.won) this.discard(tmp);
+    return rec.rec;
+  }
+
+  discard(tmp: string): void {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  all(): SnapshotRecord[] {
+    return (this.db.prepare('SELECT id, chain_id, parent, diff_id, size FROM snapshots').all() as Row[]).map((r) => this.toRecord(r));
+  }
+
+  private toRecord(row: Row): SnapshotRecord {
+    return {
+      id: row.id,
+      chainId: row.chain_id as Digest,
+      parent: row.parent as Digest | null,
+      diffId: row.diff_id as Digest,
+      size: row.size,
+      dir: snapshotDir(this.paths, row.id),
+    };
+  }
+}

@@ -1,0 +1,79 @@
+// The few Linux calls Node lacks, through koffi. Each throws a Node-style error (code = errno name)
+// so callers handle them like fs errors.
+import { constants } from 'node:os';
+import koffi from 'koffi';
+
+type Fn = (...args: unknown[]) => number | bigint;
+
+interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn }
+
+let loaded: Libc | undefined;
+
+// Bound on first use: commands that never touch these calls do not pay for loading libc.
+function libc(): Libc {
+  if (!loaded) {
+    const lib = koffi.load('libc.so.6');
+    loaded = {
+      mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
+      lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
+      lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
+      llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
+    };
+  }
+  return loaded;
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
+
+function fail(call: string, path: string): never {
+  const errno = koffi.errno();
+  const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
+  const err = new Error(`${code}: ${call} ${path}`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.errno = -errno;
+  err.syscall = call;
+  err.path = path;
+  throw err;
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** Linux's makedev encoding. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major >>> 0);
+  const mi = BigInt(minor >>> 0);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  if (libc().mknod(path, mode, makedev(major, minor)) !== 0) fail('mknod', path);
+}
+
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  if (libc().lsetxattr(path, name, value, value.length, 0) !== 0) fail('lsetxattr', path);
+}
+
+/** The value, or undefined when the attribute is absent. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  for (let size = 256; size <= 65536 * 4; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const n = Number(libc().lgetxattr(path, name, buf, size));
+    if (n >= 0) return buf.subarray(0, n);
+    const errno = koffi.errno();
+    if (errno === constants.errno.ENODATA) return undefined;
+    if (errno !== constants.errno.ERANGE) fail('lgetxattr', path);
+  }
+  fail('lgetxattr', path);
+}
+
+export function llistxattr(path: string): string[] {
+  for (let size = 1024; size <= 65536 * 4; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const n = Number(libc().llistxattr(path, buf, size));
+    if (n >= 0) return buf.subarray(0, n).toString('utf8').split('\0').filter((s) => s.length > 0);
+    if (koffi.errno() !== constants.errno.ERANGE) fail('llistxattr', path);
+  }
+  fail('llistxattr', path);
+}
