@@ -1,0 +1,39 @@
+// Runs skiff in-process (fast, for most tests) or as a child process (for kill tests).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+
+export const SKIFF_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'skiff');
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (c) => (o += c));
+  stderr.on('data', (c) => (e += c));
+  const code = await main(args, { stdout, stderr, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+  return { code, stdout: o, stderr: e };
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [SKIFF_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let o = '';
+  let e = '';
+  child.stdout!.on('data', (c) => (o += c));
+  child.stderr!.on('data', (c) => (e += c));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, sig) => resolve({ code: code ?? (sig ? 128 : 1), stdout: o, stderr: e })));
+  return { child, done };
+}
+
+/** A fresh store root, removed by the returned cleanup. */
+export function tempRoot(): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-test-'));
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
