@@ -11,22 +11,22 @@ export function humanSize(bytes: number): string {
   return `${Number.parseFloat(v.toPrecision(3))}${units[i]}`;
 }
 
+/** docker's units.HumanDuration: minutes truncate, hours round. */
 export function humanDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
+  const s = Math.floor(Math.max(0, seconds));
   if (s < 1) return 'Less than a second';
   if (s === 1) return '1 second';
   if (s < 60) return `${s} seconds`;
-  const m = Math.round(s / 60);
+  const m = Math.floor(seconds / 60);
   if (m === 1) return 'About a minute';
   if (m < 60) return `${m} minutes`;
-  const h = Math.round(s / 3600);
+  const h = Math.floor(seconds / 3600 + 0.5);
   if (h === 1) return 'About an hour';
   if (h < 48) return `${h} hours`;
-  const d = Math.round(s / 86400);
-  if (d < 14) return `${d} days`;
-  if (d < 60) return `${Math.round(d / 7)} weeks`;
-  if (d < 730) return `${Math.round(d / 30)} months`;
-  return `${Math.round(d / 365)} years`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(seconds / 3600 / 24 / 365)} years`;
 }
 
 export function timeAgo(iso: string | null, now = Date.now()): string {

@@ -27,10 +27,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--insecure-registry <host[:port]>', 'allow plain HTTP (and unverified TLS) to this registry (repeatable)', collect)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
+    .configureOutput(outputTo(io));
   for (const register of [registerPull, registerImages, registerRmi, registerTag, registerImageCommands] as Registrar[]) {
     register(program, io, setExit);
   }
@@ -39,8 +36,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 }
 
 function inheritExitOverride(cmd: Command, io: CliIO): void {
-  cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  cmd.exitOverride().configureOutput(outputTo(io));
   for (const c of cmd.commands) inheritExitOverride(c, io);
+}
+
+function outputTo(io: CliIO) {
+  return {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    // Usage errors look like every other error: "skiff: …".
+    outputError: (s: string, write: (s: string) => void) => write(s.replace(/^error: /, 'skiff: ')),
+  };
 }
 
 export function processIO(): CliIO {

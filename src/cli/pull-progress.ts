@@ -24,7 +24,7 @@ export class PullProgress {
 
   event(e: PullEvent): void {
     if (e.type === 'resolved') {
-      if (!this.tty) err(this.io, `${e.reference}: resolved to ${e.digest} (${e.platform}, ${e.layers.length} layers)`);
+      if (!this.tty) err(this.io, `${e.reference}: resolved to ${e.digest} (${e.platform}, ${e.layers.length} ${e.layers.length === 1 ? 'layer' : 'layers'})`);
       for (const l of e.layers) this.layers.set(l.digest, { status: 'waiting', current: 0, total: l.size });
       this.render();
       return;

@@ -10,6 +10,8 @@ export interface Platform {
 
 const NODE_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
+const KNOWN_OS = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'plan9', 'wasip1', 'js']);
+
 export function hostPlatform(): Platform {
   const architecture = NODE_ARCH[process.arch] ?? process.arch;
   const p: Platform = { architecture, os: 'linux' };
@@ -24,7 +26,8 @@ export function parsePlatform(s: string): Platform {
     throw new SkiffError('usage', `invalid platform ${JSON.stringify(s)}: expected os/arch[/variant]`);
   }
   const [a, b, c] = parts as [string, string?, string?];
-  const p: Platform = b === undefined ? { os: 'linux', architecture: a } : { os: a, architecture: b };
+  // A lone word is an OS when it names one (the host's architecture then), else an architecture.
+  const p: Platform = b !== undefined ? { os: a, architecture: b } : KNOWN_OS.has(a) ? { ...hostPlatform(), os: a } : { os: 'linux', architecture: a };
   if (c !== undefined) p.variant = c;
   return normalizePlatform(p);
 }

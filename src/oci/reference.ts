@@ -85,7 +85,9 @@ export function formatReference(ref: Reference): string {
 
 /** Short form for display, as docker shows it: busybox, ghcr.io/x/y. */
 export function familiarName(repo: string): string {
-  if (repo.startsWith(`${DEFAULT_DOMAIN}/library/`)) return repo.slice(`${DEFAULT_DOMAIN}/library/`.length);
+  const official = repo.slice(`${DEFAULT_DOMAIN}/library/`.length);
+  // library/ is implied only for single-component names: docker.io/library/a/b stays library/a/b.
+  if (repo.startsWith(`${DEFAULT_DOMAIN}/library/`) && !official.includes('/')) return official;
   if (repo.startsWith(`${DEFAULT_DOMAIN}/`)) return repo.slice(DEFAULT_DOMAIN.length + 1);
   return repo;
 }

@@ -4,7 +4,7 @@
 // through MergedView; nothing here follows a symlink that the layer controls.
 import {
   closeSync, copyFileSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync,
-  lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats,
+  lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, chmodSync, type Stats,
 } from 'node:fs';
 import { SkiffError, messageOf } from '../../errors.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lgetxattr, llistxattr, lsetxattr, mknod } from '../../sys/libc.js';
@@ -44,7 +44,7 @@ export class LayerApplier implements TarSink {
   private written = 0;
   readonly stats: ApplyStats = { entries: 0, bytes: 0 };
 
-  constructor(upper: string, lowers: readonly string[], opts: ApplyOptions) {
+  constructor(upper: string, private readonly lowers: readonly string[], opts: ApplyOptions) {
     this.view = new MergedView(upper, lowers, opts.format);
     this.opts = opts;
   }
@@ -163,7 +163,14 @@ export class LayerApplier implements TarSink {
    */
   private clearFor(rel: string[], abs: string, isDir: boolean): boolean {
     const st = lstatUpper(abs);
-    if (st === undefined) return true;
+    if (st === undefined) {
+      // A new symlink, or a directory over a lower layer's symlink, changes what paths through
+      // rel resolve to: resolutions cached before (through a lower directory or symlink, or a
+      // path that did not exist yet) are stale, and a stale one would walk through the new
+      // symlink on the host's terms.
+      if (this.current!.type === 'symlink' || (isDir && this.lowerIsSymlink(rel))) this.dirCache.clear();
+      return true;
+    }
     if (isDir && st.isDirectory()) {
       this.setMeta(abs, this.current!, true);
       return false;
@@ -182,12 +189,18 @@ export class LayerApplier implements TarSink {
     return true;
   }
 
+  private lowerIsSymlink(rel: string[]): boolean {
+    const found = this.view.lookup(rel);
+    return found.kind === 'entry' && found.stat.isSymbolicLink();
+  }
+
   private applyWhiteout(parentComps: string[], name: string, entryPath: string): void {
     const parent = this.resolveExistingDir(parentComps, entryPath);
     if (parent === undefined) return; // nothing below to hide
     if (name === OPAQUE_WHITEOUT) {
       const dir = this.ensureDir(parent, entryPath);
       this.makeOpaque(dir, this.view.layerPath(0, dir));
+      if (dir.length === 0) this.hideLowerRoot();
       return;
     }
     if (name.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return; // other AUFS metadata
@@ -207,6 +220,23 @@ export class LayerApplier implements TarSink {
     this.ensureDir(parent, entryPath);
     const abs = this.view.layerPath(0, rel);
     mknod(abs, S_IFCHR | 0o600, 0, 0);
+    this.dirCache.clear();
+  }
+
+  /**
+   * overlayfs ignores the opaque xattr on a layer's root directory, so an opaque root is also
+   * spelled out: a whiteout for each name the lower roots have, or (for a directory this layer
+   * already made there) the opaque xattr on it.
+   */
+  private hideLowerRoot(): void {
+    const names = new Set<string>();
+    for (const lower of this.lowers) for (const n of readdirSync(lower)) names.add(n);
+    for (const n of names) {
+      const abs = this.view.layerPath(0, [n]);
+      const st = lstatUpper(abs);
+      if (st === undefined) mknod(abs, S_IFCHR | 0o600, 0, 0);
+      else if (st.isDirectory()) this.makeOpaque([n], abs);
+    }
     this.dirCache.clear();
   }
 

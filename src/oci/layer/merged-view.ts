@@ -114,6 +114,11 @@ export class MergedView {
     // Walk the layers top-down; any parent that is a whiteout, a non-directory or opaque in a
     // higher layer hides the lower ones, just as overlayfs decides.
     for (let layer = 0; layer < this.layers.length; layer++) {
+      // A lower layer's parent that is not a directory (a symlink above all, under a directory of
+      // a higher layer) ends the merge there, as in overlayfs; lstat must not walk through it: it
+      // would follow the symlink out of the root, to the host. (The upper's parents are checked
+      // directories: the applier resolves them afresh whenever a symlink appears.)
+      if (layer > 0 && this.parentNotDir(layer, rel)) return { kind: 'none' };
       const st = this.statIn(layer, rel);
       if (st !== undefined) {
         if (isWhiteout(st)) return { kind: 'none' };
@@ -122,6 +127,16 @@ export class MergedView {
       if (this.hidesBelow(layer, rel)) return { kind: 'none' };
     }
     return { kind: 'none' };
+  }
+
+  /** Is one of rel's parents, in `layer` itself, something other than a directory? */
+  private parentNotDir(layer: number, rel: readonly string[]): boolean {
+    for (let i = 1; i < rel.length; i++) {
+      const st = this.statIn(layer, rel.slice(0, i));
+      if (st === undefined) return false;
+      if (!st.isDirectory()) return true;
+    }
+    return false;
   }
 
   /** Does `layer` hide `rel` in lower layers through one of rel's parents (whiteout, non-dir or opaque)? */
