@@ -9,7 +9,7 @@ import {
 import { SkiffError, messageOf } from '../../errors.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lgetxattr, llistxattr, lsetxattr, mknod } from '../../sys/libc.js';
 import type { TarHeader, TarSink } from '../tar/reader.js';
-import { MergedView, type WhiteoutFormat, cleanComponents, isWhiteout } from './merged-view.js';
+import { MergedView, NeedLowersError, type WhiteoutFormat, cleanComponents, isWhiteout } from './merged-view.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -37,6 +37,8 @@ export class LayerApplier implements TarSink {
   private readonly view: MergedView;
   private readonly opts: ApplyOptions;
   private readonly dirCache = new Map<string, string[]>();
+  /** Real paths known to be directories in the upper (so ensureDir need not lstat them again). */
+  private readonly ensured = new Set<string>();
   private readonly dirTimes: DirTimes[] = [];
   private fd = -1;
   private current: TarHeader | undefined;
@@ -44,9 +46,46 @@ export class LayerApplier implements TarSink {
   private written = 0;
   readonly stats: ApplyStats = { entries: 0, bytes: 0 };
 
-  constructor(upper: string, private readonly lowers: readonly string[], opts: ApplyOptions) {
+  /** Parents that a speculative application assumed to be directories below (whiteout parents). */
+  private readonly mustExist = new Map<string, string[]>();
+  /** Directories this layer created only as parents, by absolute path: their metadata comes from below. */
+  private readonly implicit = new Map<string, string[]>();
+
+  /**
+   * `lowers` null applies the layer speculatively, before its parents are unpacked: what it would
+   * need from them is assumed and recorded, or NeedLowersError is thrown; completeSpeculation()
+   * later checks the assumptions against the real parents.
+   */
+  constructor(upper: string, private lowers: readonly string[] | null, opts: ApplyOptions) {
     this.view = new MergedView(upper, lowers, opts.format);
     this.opts = opts;
+  }
+
+  /**
+   * After a speculative application, with the parents now unpacked: true when every assumption
+   * held (implied directories then get their metadata from below, as a normal application gives
+   * them); false when the layer must be applied again with its parents.
+   */
+  completeSpeculation(lowers: readonly string[]): boolean {
+    this.lowers = lowers;
+    this.view.setLowers(lowers);
+    for (const rel of this.view.unverified.values()) {
+      const f = this.view.lookup(rel, 1);
+      if (f.kind === 'entry' && !f.stat.isDirectory()) return false;
+    }
+    for (const rel of this.mustExist.values()) {
+      const f = this.view.lookup(rel, 1);
+      if (f.kind !== 'entry' || !f.stat.isDirectory()) return false;
+    }
+    for (const [abs, rel] of this.implicit) {
+      const f = this.view.lookup(rel, 1);
+      if (f.kind !== 'entry' || lstatUpper(abs) === undefined) continue;
+      const st = f.stat;
+      if (this.opts.privileged) lchownSync(abs, st.uid, st.gid);
+      chmodSync(abs, st.mode & 0o7777);
+      lutimesSync(abs, st.atimeMs / 1000, st.mtimeMs / 1000);
+    }
+    return true;
   }
 
   entry(h: TarHeader): void {
@@ -168,7 +207,7 @@ export class LayerApplier implements TarSink {
       // rel resolve to: resolutions cached before (through a lower directory or symlink, or a
       // path that did not exist yet) are stale, and a stale one would walk through the new
       // symlink on the host's terms.
-      if (this.current!.type === 'symlink' || (isDir && this.lowerIsSymlink(rel))) this.dirCache.clear();
+      if (this.current!.type === 'symlink' || (isDir && !this.view.speculative && this.lowerIsSymlink(rel))) this.invalidate();
       return true;
     }
     if (isDir && st.isDirectory()) {
@@ -177,7 +216,7 @@ export class LayerApplier implements TarSink {
     }
     const wasWhiteout = isWhiteout(st);
     removeTree(abs, st);
-    this.dirCache.clear();
+    this.invalidate();
     this.view.unmarkOpaque(rel);
     // A directory replacing a deleted one must not show the deleted one's lower contents.
     if (wasWhiteout && isDir) {
@@ -209,9 +248,9 @@ export class LayerApplier implements TarSink {
       throw new SkiffError('hostile-layer', `invalid whiteout ${JSON.stringify(entryPath)}`);
     }
     const rel = [...parent, target];
-    const found = this.view.lookup(rel);
+    const found = this.lookupOrBelow(rel);
     if (found.kind === 'none') return;
-    if (found.layer === 0) {
+    if (found.kind === 'entry' && found.layer === 0) {
       // Whiteouts hide lower layers only: a same-layer entry stays; a same-layer directory
       // additionally must stop showing what lower layers had under that name.
       if (found.stat.isDirectory()) this.makeOpaque(rel, this.view.layerPath(0, rel));
@@ -220,7 +259,7 @@ export class LayerApplier implements TarSink {
     this.ensureDir(parent, entryPath);
     const abs = this.view.layerPath(0, rel);
     mknod(abs, S_IFCHR | 0o600, 0, 0);
-    this.dirCache.clear();
+    this.invalidate();
   }
 
   /**
@@ -229,6 +268,7 @@ export class LayerApplier implements TarSink {
    * already made there) the opaque xattr on it.
    */
   private hideLowerRoot(): void {
+    if (this.lowers === null) throw new NeedLowersError('opaque root');
     const names = new Set<string>();
     for (const lower of this.lowers) for (const n of readdirSync(lower)) names.add(n);
     for (const n of names) {
@@ -237,7 +277,7 @@ export class LayerApplier implements TarSink {
       if (st === undefined) mknod(abs, S_IFCHR | 0o600, 0, 0);
       else if (st.isDirectory()) this.makeOpaque([n], abs);
     }
-    this.dirCache.clear();
+    this.invalidate();
   }
 
   private applyHardlink(h: TarHeader, abs: string): void {
@@ -268,8 +308,28 @@ export class LayerApplier implements TarSink {
   private resolveExistingDir(comps: string[], entryPath: string): string[] | undefined {
     const real = this.resolveCached(comps, entryPath);
     if (real.length === 0) return real;
-    const found = this.view.lookup(real);
+    const found = this.lookupOrBelow(real);
+    if (found.kind === 'below') {
+      this.mustExist.set(real.join('/'), real);
+      return real;
+    }
     return found.kind === 'entry' && found.stat.isDirectory() ? real : undefined;
+  }
+
+  /** lookup; while speculative, 'below' stands for "not in this layer, so up to the parents". */
+  private lookupOrBelow(rel: string[]): ReturnType<MergedView['lookup']> | { kind: 'below' } {
+    try {
+      return this.view.lookup(rel);
+    } catch (err) {
+      if (err instanceof NeedLowersError) return { kind: 'below' };
+      throw err;
+    }
+  }
+
+  /** Forgets cached resolutions: something in the upper changed what a path may resolve to. */
+  private invalidate(): void {
+    this.dirCache.clear();
+    this.ensured.clear();
   }
 
   private resolveCached(comps: string[], entryPath: string): string[] {
@@ -285,6 +345,8 @@ export class LayerApplier implements TarSink {
   /** Resolves and creates (in the upper) a directory, copying up metadata of lower directories. */
   private ensureDir(comps: string[], entryPath: string): string[] {
     const real = this.resolveCached(comps, entryPath);
+    const key = real.join('/');
+    if (this.ensured.has(key)) return real;
     for (let i = 1; i <= real.length; i++) {
       const rel = real.slice(0, i);
       const abs = this.view.layerPath(0, rel);
@@ -295,12 +357,15 @@ export class LayerApplier implements TarSink {
         unlinkSync(abs);
         mkdirSync(abs, { mode: 0o755 });
         this.makeOpaque(rel, abs);
-        this.dirCache.clear();
+        this.invalidate();
         continue;
       }
-      const below = this.view.lookup(rel);
+      const below = this.lookupOrBelow(rel);
       mkdirSync(abs, { mode: 0o755 });
-      if (below.kind === 'entry' && below.stat.isDirectory()) {
+      if (below.kind === 'below') {
+        chmodSync(abs, 0o755);
+        this.implicit.set(abs, rel);
+      } else if (below.kind === 'entry' && below.stat.isDirectory()) {
         const s = below.stat;
         if (this.opts.privileged) lchownSync(abs, s.uid, s.gid);
         chmodSync(abs, s.mode & 0o7777);
@@ -309,10 +374,12 @@ export class LayerApplier implements TarSink {
         chmodSync(abs, 0o755); // an implied directory, as tar makes it, whatever the umask
       }
     }
+    for (let i = 1; i <= real.length; i++) this.ensured.add(real.slice(0, i).join('/'));
     return real;
   }
 
   private setMeta(abs: string, h: TarHeader, isDir: boolean): void {
+    if (isDir) this.implicit.delete(abs);
     if (this.opts.privileged) lchownSync(abs, h.uid, h.gid);
     if (h.type !== 'symlink') chmodSync(abs, h.mode);
     this.setXattrs(abs, h);
@@ -369,7 +436,7 @@ function devMinor(rdev: number): number {
   return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 }
 
-function wrap(err: unknown, path: string): SkiffError {
-  if (err instanceof SkiffError) return err;
+function wrap(err: unknown, path: string): Error {
+  if (err instanceof SkiffError || err instanceof NeedLowersError) return err;
   return new SkiffError('store', `cannot apply layer entry ${JSON.stringify(path)}: ${messageOf(err)}`, { cause: err });
 }

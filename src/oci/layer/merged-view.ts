@@ -45,9 +45,27 @@ export function cleanComponents(path: string): string[] {
   return out;
 }
 
+/**
+ * Thrown when a layer applied before its parents are unpacked (speculatively) needs to know what
+ * the parents hold: the caller applies the layer again once they are there.
+ */
+export class NeedLowersError extends Error {
+  constructor(why: string) {
+    super(`layer needs its parent layers: ${why}`);
+    this.name = 'NeedLowersError';
+  }
+}
+
 export class MergedView {
   /** layers[0] is the upper directory being written; the rest are read-only lowers. */
-  private readonly layers: string[];
+  private layers: string[];
+  /**
+   * False while the parents are still being unpacked elsewhere: lookups then see only the
+   * upper, and a path missing there is recorded in `unverified` for a check once they are known.
+   */
+  private lowersKnown: boolean;
+  /** Paths resolved through while the lowers were unknown: each must be a directory or absent below. */
+  readonly unverified = new Map<string, string[]>();
   private readonly format: WhiteoutFormat;
   /** Lower layers never change while we apply, so their lookups are cached. */
   private readonly lowerCache = new Map<string, Stats | null>();
@@ -55,9 +73,23 @@ export class MergedView {
   /** Opaque directories of the upper: only the applier makes them, so it tells us. */
   private readonly upperOpaque = new Set<string>();
 
-  constructor(upper: string, lowers: readonly string[], format: WhiteoutFormat) {
-    this.layers = [upper, ...lowers];
+  /** `lowers` null: not known yet (speculative application). */
+  constructor(upper: string, lowers: readonly string[] | null, format: WhiteoutFormat) {
+    this.layers = [upper, ...(lowers ?? [])];
+    this.lowersKnown = lowers !== null;
     this.format = format;
+  }
+
+  get speculative(): boolean {
+    return !this.lowersKnown;
+  }
+
+  /** The parents are unpacked now: later lookups (and checks of what was assumed) see them. */
+  setLowers(lowers: readonly string[]): void {
+    this.layers = [this.layers[0]!, ...lowers];
+    this.lowersKnown = true;
+    this.lowerCache.clear();
+    this.opaqueCache.clear();
   }
 
   get upper(): string {
@@ -110,10 +142,10 @@ export class MergedView {
    * Looks up `rel` (real components: no symlinks among the parents) in the merged view, without
    * following a symlink in the last component. Returns the topmost layer that has it.
    */
-  lookup(rel: readonly string[]): Found {
+  lookup(rel: readonly string[], fromLayer = 0): Found {
     // Walk the layers top-down; any parent that is a whiteout, a non-directory or opaque in a
     // higher layer hides the lower ones, just as overlayfs decides.
-    for (let layer = 0; layer < this.layers.length; layer++) {
+    for (let layer = fromLayer; layer < this.layers.length; layer++) {
       // A lower layer's parent that is not a directory (a symlink above all, under a directory of
       // a higher layer) ends the merge there, as in overlayfs; lstat must not walk through it: it
       // would follow the symlink out of the root, to the host. (The upper's parents are checked
@@ -126,7 +158,20 @@ export class MergedView {
       }
       if (this.hidesBelow(layer, rel)) return { kind: 'none' };
     }
+    if (!this.lowersKnown) throw new NeedLowersError(`/${rel.join('/')}`);
     return { kind: 'none' };
+  }
+
+  /** lookup, except that while the lowers are unknown a path missing in the upper is assumed absent and recorded. */
+  private lookupOrAssume(rel: string[]): Found {
+    if (this.lowersKnown) return this.lookup(rel);
+    try {
+      return this.lookup(rel);
+    } catch (err) {
+      if (!(err instanceof NeedLowersError)) throw err;
+      this.unverified.set(rel.join('/'), [...rel]);
+      return { kind: 'none' };
+    }
   }
 
   /** Is one of rel's parents, in `layer` itself, something other than a directory? */
@@ -169,7 +214,7 @@ export class MergedView {
         continue;
       }
       out.push(c);
-      const found = this.lookup(out);
+      const found = this.lookupOrAssume(out);
       if (found.kind === 'none') continue;
       const st = found.stat;
       if (st.isDirectory()) continue;
