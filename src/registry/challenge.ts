@@ -8,7 +8,9 @@ export interface Challenge {
 export function parseChallenges(header: string | null | undefined): Challenge[] {
   if (!header) return [];
   const out: Challenge[] = [];
-  const re = /\s*([A-Za-z][A-Za-z0-9_-]*)(?:\s+|$)((?:\s*,?\s*[A-Za-z0-9_.-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,]*))*)/gy;
+  // A scheme ends at whitespace, the end, or a comma (a parameterless challenge such as
+  // `Negotiate, Basic realm="x"`, or several WWW-Authenticate headers joined by fetch).
+  const re = /\s*([A-Za-z][A-Za-z0-9_-]*)(?:\s+|$|(?=\s*,))((?:\s*,?\s*[A-Za-z0-9_.-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,]*))*)/gy;
   let m: RegExpExecArray | null;
   while ((m = re.exec(header)) !== null && m[0].length > 0) {
     const params: Record<string, string> = {};

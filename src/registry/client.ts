@@ -67,8 +67,7 @@ export class RegistryClient {
 
   /** GET or HEAD a manifest by tag or digest; returns its bytes (capped) and declared media type. */
   async getManifest(repo: string, ref: string, accept: string): Promise<{ bytes: Buffer; contentType: string | undefined; digest: Digest }> {
-    const res = await this.request('GET', repo, `/manifests/${ref}`, 'pull', { Accept: accept });
-    const bytes = await readCapped(res, MAX_DOCUMENT_BYTES, 'manifest');
+    const { res, bytes } = await this.getDocument(repo, `/manifests/${ref}`, { Accept: accept }, 'manifest');
     const digest = sha256(bytes);
     if (ref.startsWith('sha256:') && digest !== ref) {
       throw new SkiffError('digest-mismatch', `manifest digest mismatch for ${repo}@${ref}: registry sent ${digest}`);
@@ -83,12 +82,33 @@ export class RegistryClient {
   /** A small blob (config) read whole, size-capped and digest-checked. */
   async getSmallBlob(repo: string, digest: Digest, size: number): Promise<Buffer> {
     if (size > MAX_DOCUMENT_BYTES) throw new SkiffError('registry', `blob ${digest} is ${size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for configs`);
-    const res = await this.request('GET', repo, `/blobs/${digest}`, 'pull');
-    const bytes = await readCapped(res, MAX_DOCUMENT_BYTES, 'config');
+    const { bytes } = await this.getDocument(repo, `/blobs/${digest}`, {}, 'config');
     const got = sha256(bytes);
     if (got !== digest) throw new SkiffError('digest-mismatch', `digest mismatch for ${digest}: received content hashes to ${got}`);
     if (bytes.length !== size) throw new SkiffError('digest-mismatch', `size mismatch for ${digest}: expected ${size} bytes, got ${bytes.length}`);
     return bytes;
+  }
+
+  /**
+   * GETs a document (manifest, config) and reads it whole, size-capped. Its body gets the same
+   * idle timeout as blob downloads; a body that stalls or breaks is requested again.
+   */
+  private async getDocument(repo: string, path: string, headers: Record<string, string>, what: string): Promise<{ res: Response; bytes: Buffer }> {
+    for (let attempt = 0; ; attempt++) {
+      const ctl = new AbortController();
+      const res = await this.request('GET', repo, path, 'pull', headers, undefined, ctl);
+      try {
+        return { res, bytes: await readCapped(res, MAX_DOCUMENT_BYTES, what, { ms: this.timeoutMs, abort: () => ctl.abort() }) };
+      } catch (err) {
+        ctl.abort();
+        if (err instanceof SkiffError) throw err;
+        if (attempt < this.retry.retries && isRetryableError(err)) {
+          await sleep(backoffMs(this.retry, attempt));
+          continue;
+        }
+        throw new SkiffError('registry', `reading ${what} from ${this.domain} (GET /v2/${repo}${path}): ${messageOf(err)}`, { cause: err });
+      }
+    }
   }
 
   /**
@@ -198,20 +218,28 @@ export class RegistryClient {
         const auth = this.authorization(scope);
         if (auth) h.Authorization = auth;
       }
-      const timer = ctl === undefined ? new AbortController() : undefined;
-      const signalCtl = ctl ?? timer!;
-      const t = setTimeout(() => signalCtl.abort(), this.timeoutMs);
+      // Each attempt gets its own controller, so a header timeout does not leave the caller's
+      // controller aborted for the retries that follow; the caller's abort still reaches it
+      // (that is how a blob reader cancels the body).
+      const attemptCtl = new AbortController();
+      const forward = (): void => attemptCtl.abort();
+      if (ctl?.signal.aborted) attemptCtl.abort();
+      ctl?.signal.addEventListener('abort', forward, { once: true });
+      const t = setTimeout(() => attemptCtl.abort(), this.timeoutMs);
       const init: RequestInit = {
         method,
         headers: h,
         redirect: 'manual',
-        signal: signalCtl.signal as RequestInit['signal'],
+        signal: attemptCtl.signal as RequestInit['signal'],
         agent: current.protocol === 'http:' ? httpAgent : this.opts.insecure ? insecureHttpsAgent : httpsAgent,
       };
       if (body !== undefined) init.body = body;
       let res: Response;
       try {
         res = await fetch(current.toString(), init);
+      } catch (err) {
+        ctl?.signal.removeEventListener('abort', forward);
+        throw err;
       } finally {
         clearTimeout(t);
       }
@@ -219,6 +247,7 @@ export class RegistryClient {
       const location = res.headers.get('location');
       if (!location) return res;
       await drain(res);
+      ctl?.signal.removeEventListener('abort', forward);
       if (hop >= MAX_REDIRECTS) throw new SkiffError('registry', `too many redirects fetching ${redact(url)}`);
       const next = new URL(location, current);
       if (current.protocol === 'https:' && next.protocol !== 'https:') {
@@ -327,22 +356,46 @@ async function drain(res: Response): Promise<void> {
   }
 }
 
-/** Reads a body whole, refusing more than `cap` bytes (by header or by counting). */
-export async function readCapped(res: Response, cap: number, what: string): Promise<Buffer> {
+/**
+ * Reads a body whole, refusing more than `cap` bytes (by header or by counting). With `idle`,
+ * a body that sends nothing for `idle.ms` is aborted (a stalled connection) and the read
+ * fails with a retryable ETIMEDOUT error.
+ */
+export async function readCapped(res: Response, cap: number, what: string, idle?: { ms: number; abort: () => void }): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > cap) {
-    await drain(res).catch(() => {});
+    if (idle) idle.abort();
+    else await drain(res).catch(() => {});
     throw new SkiffError('registry', `${what} is ${declared} bytes, over the ${cap}-byte limit`);
   }
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Buffer>) {
-    n += chunk.length;
-    if (n > cap) {
-      (res.body as unknown as Readable).destroy();
-      throw new SkiffError('registry', `${what} is over the ${cap}-byte limit`);
+  let timer: NodeJS.Timeout | undefined;
+  let stalled = false;
+  const arm = (): void => {
+    if (!idle) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      idle.abort();
+    }, idle.ms);
+  };
+  try {
+    arm();
+    for await (const chunk of res.body as unknown as AsyncIterable<Buffer>) {
+      arm();
+      n += chunk.length;
+      if (n > cap) {
+        (res.body as unknown as Readable).destroy();
+        throw new SkiffError('registry', `${what} is over the ${cap}-byte limit`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (stalled) throw Object.assign(new Error(`connection stalled: no data for ${idle!.ms} ms`), { code: 'ETIMEDOUT', cause: err });
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
 }

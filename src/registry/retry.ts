@@ -33,6 +33,9 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (!value) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // Only an HTTP-date beyond this point (it names a day and month): Date.parse reads "1.5" or
+  // "-1" as dates long past, which would turn a malformed value into "retry immediately".
+  if (!/[A-Za-z]{3}/.test(v)) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }

@@ -77,6 +77,10 @@ export class ContentStore {
     const hash = createHash('sha256');
     let written = 0;
     let closed = false;
+    // A consumer (the layer unpacker) that fails stops receiving data, but the download goes on
+    // to the digest check: bytes that do not match their digest are reported as that, not as
+    // whatever the unpacker made of them (and not depending on which of the two noticed first).
+    let consumerError: unknown;
     try {
       const resumes = opts.resumes ?? 5;
       for (let attempt = 0; ; attempt++) {
@@ -84,9 +88,13 @@ export class ContentStore {
         const src = await opts.open(written);
         let skip = src.resumed ? 0 : written;
         let idle: NodeJS.Timeout | undefined;
+        let stalled = false;
         const arm = (): void => {
           clearTimeout(idle);
-          idle = setTimeout(() => src.abort(), src.idleTimeoutMs);
+          idle = setTimeout(() => {
+            stalled = true;
+            src.abort();
+          }, src.idleTimeoutMs);
         };
         try {
           arm();
@@ -106,15 +114,19 @@ export class ContentStore {
             writeSync(fd, chunk);
             hash.update(chunk);
             written += chunk.length;
-            if (opts.onData) {
-              const p = opts.onData(chunk);
-              if (p) await p;
+            if (opts.onData && consumerError === undefined) {
+              try {
+                const p = opts.onData(chunk);
+                if (p) await p;
+              } catch (err) {
+                consumerError = err;
+              }
             }
             opts.onProgress?.(written);
           }
         } catch (err) {
           if (err instanceof SkiffError) throw err;
-          failure = err;
+          failure = stalled ? new Error(`connection stalled: no data for ${src.idleTimeoutMs} ms`, { cause: err }) : err;
         } finally {
           clearTimeout(idle);
         }
@@ -126,8 +138,9 @@ export class ContentStore {
       }
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== desc.digest) {
-        throw new SkiffError('digest-mismatch', `digest mismatch for blob ${desc.digest}: received content hashes to ${got}`);
+        throw new SkiffError('digest-mismatch', `digest mismatch for blob ${desc.digest}: received content hashes to ${got}`, consumerError === undefined ? undefined : { cause: consumerError });
       }
+      if (consumerError !== undefined) throw consumerError;
       fsyncSync(fd);
       closeSync(fd);
       closed = true;

@@ -53,6 +53,13 @@ export class SnapshotStore {
     return rec.rec;
   }
 
+  /** Empties a private directory for another attempt. */
+  reset(tmp: string): string {
+    this.discard(tmp);
+    mkdirSync(tmp, { mode: 0o755 });
+    return tmp;
+  }
+
   discard(tmp: string): void {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import type { Digest } from '../digest.js';
 import type { Compression } from '../media-types.js';
 import { TarFormatError, TarParser } from '../tar/reader.js';
 import type { ApplyStats, LayerApplier } from './applier.js';
+import { NeedLowersError } from './merged-view.js';
 
 export class LayerUnpacker {
   private readonly hash = createHash('sha256');
@@ -77,8 +78,8 @@ export class LayerUnpacker {
     }
   }
 
-  private describe(err: unknown): SkiffError {
-    if (err instanceof SkiffError) return err;
+  private describe(err: unknown): Error {
+    if (err instanceof SkiffError || err instanceof NeedLowersError) return err;
     if (err instanceof TarFormatError) return new SkiffError('hostile-layer', `layer ${this.label} is not a valid tar archive: ${err.message}`);
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('Z_')) return new SkiffError('hostile-layer', `layer ${this.label} is not valid gzip: ${messageOf(err)}`);
