@@ -148,10 +148,15 @@ async function main(): Promise<void> {
     const limit: number[] = [];
     const skiff: number[] = [];
     const podman: number[] = [];
-    // Interleaved, so drift in the machine's load affects all three alike.
+    // Interleaved, so drift in the machine's load affects all three alike; each starts after
+    // the previous one's writes reached the disk (sync), so none pays for another's writeback.
+    const settle = (): void => void spawnSync('sync');
     for (let i = 0; i < RUNS; i++) {
+      settle();
       limit.push(await limitRun(reg.url, layers));
+      settle();
       skiff.push(skiffRun(ref));
+      settle();
       try {
         podman.push(podmanRun(ref, conf));
       } catch (err) {

@@ -2,6 +2,7 @@
 // and digest-checked, fsynced and renamed into place. A blob that already exists is success.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { type Digest, digestHex, sha256 } from '../oci/digest.js';
@@ -73,7 +74,8 @@ export class ContentStore {
   async ingest(desc: Descriptor, opts: IngestOptions): Promise<void> {
     const dest = blobPath(this.paths, desc.digest);
     const tmp = this.ingestFile(desc.digest);
-    const fd = openSync(tmp, 'wx', 0o600);
+    // Async writes: a slow disk must not stall the event loop, which other downloads share.
+    const fh = await open(tmp, 'wx', 0o600);
     const hash = createHash('sha256');
     let written = 0;
     let closed = false;
@@ -111,7 +113,7 @@ export class ContentStore {
               src.abort();
               throw new SkiffError('digest-mismatch', `blob ${desc.digest} is larger than its descriptor's ${desc.size} bytes`);
             }
-            writeSync(fd, chunk);
+            const stored = writeAll(fh, chunk);
             hash.update(chunk);
             written += chunk.length;
             if (opts.onData && consumerError === undefined) {
@@ -122,6 +124,7 @@ export class ContentStore {
                 consumerError = err;
               }
             }
+            await stored;
             opts.onProgress?.(written);
           }
         } catch (err) {
@@ -141,12 +144,12 @@ export class ContentStore {
         throw new SkiffError('digest-mismatch', `digest mismatch for blob ${desc.digest}: received content hashes to ${got}`, consumerError === undefined ? undefined : { cause: consumerError });
       }
       if (consumerError !== undefined) throw consumerError;
-      fsyncSync(fd);
-      closeSync(fd);
+      await fh.sync();
+      await fh.close();
       closed = true;
       renameSync(tmp, dest);
     } catch (err) {
-      if (!closed) closeSync(fd);
+      if (!closed) await fh.close();
       rmQuiet(tmp);
       throw err;
     }
@@ -156,6 +159,11 @@ export class ContentStore {
   private ingestFile(d: Digest): string {
     return join(this.paths.ingest, `${digestHex(d)}.${process.pid}.${randomBytes(4).toString('hex')}`);
   }
+}
+
+async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+  let off = 0;
+  while (off < chunk.length) off += (await fh.write(chunk, off)).bytesWritten;
 }
 
 export function rmQuiet(path: string): void {
