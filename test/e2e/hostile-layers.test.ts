@@ -21,7 +21,7 @@ import { runCli, tempRoot } from '../helpers/cli.js';
 import { MEDIA, pushBlob, pushImage, putManifest, sha256, type ImageInput } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar, type TarSpec } from '../helpers/tar-writer.js';
-import { asObject, mountImage, readTree, type Node } from '../helpers/tree.js';
+import { asObject, mountImage, readTree, type Node, d, f, l } from '../helpers/tree.js';
 
 // ---- the outside world ------------------------------------------------------------------------
 
@@ -108,15 +108,6 @@ function describeOutside(o: Outside): string {
 
 // ---- expected trees ---------------------------------------------------------------------------
 
-function f(content: string, extra: Partial<Node> = {}): Node {
-  return { type: 'file', mode: 0o644, uid: 0, gid: 0, content, ...extra };
-}
-function d(extra: Partial<Node> = {}): Node {
-  return { type: 'dir', mode: 0o755, uid: 0, gid: 0, ...extra };
-}
-function l(target: string): Node {
-  return { type: 'symlink', uid: 0, gid: 0, target } as Node;
-}
 /** Implied directories for every parent of `rel` (mode 0755, root-owned, as tar makes them). */
 function parents(rel: string): Record<string, Node> {
   const out: Record<string, Node> = {};

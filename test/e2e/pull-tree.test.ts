@@ -7,7 +7,7 @@ import { runCli, tempRoot } from '../helpers/cli.js';
 import { pushImage, pushIndex, type ImageInput } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar, type TarSpec } from '../helpers/tar-writer.js';
-import { asObject, mountImage, readTree, type Node } from '../helpers/tree.js';
+import { asObject, mountImage, readTree, type Node, d, f, l } from '../helpers/tree.js';
 
 const CAP = Buffer.from('0100000200200000000000000000000000000000', 'hex'); // cap_net_raw+ep, with 0x00 bytes
 const LONG = `long/${'d'.repeat(120)}/${'f'.repeat(150)}.txt`;
@@ -82,15 +82,6 @@ function treeImage(format: 'oci' | 'docker'): ImageInput {
   };
 }
 
-function f(content: string, extra: Partial<Node> = {}): Node {
-  return { type: 'file', mode: 0o644, uid: 0, gid: 0, content, ...extra };
-}
-function d(extra: Partial<Node> = {}): Node {
-  return { type: 'dir', mode: 0o755, uid: 0, gid: 0, ...extra };
-}
-function l(target: string): Node {
-  return { type: 'symlink', uid: 0, gid: 0, target } as Node;
-}
 
 function expectedTree(): Record<string, Node> {
   const exp: Record<string, Node> = {

@@ -97,3 +97,14 @@ export function mountImage(root: string, image: string): { dir: string; unmount:
 export function asObject(tree: Map<string, Node>): Record<string, Node> {
   return Object.fromEntries(tree);
 }
+
+/** Expected-tree builders: a file, a directory, a symlink, root-owned with tar's default modes. */
+export function f(content: string, extra: Partial<Node> = {}): Node {
+  return { type: 'file', mode: 0o644, uid: 0, gid: 0, content, ...extra };
+}
+export function d(extra: Partial<Node> = {}): Node {
+  return { type: 'dir', mode: 0o755, uid: 0, gid: 0, ...extra };
+}
+export function l(target: string): Node {
+  return { type: 'symlink', uid: 0, gid: 0, target } as Node;
+}
