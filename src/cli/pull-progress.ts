@@ -13,7 +13,9 @@ export class PullProgress {
   private readonly tty: boolean;
 
   constructor(private readonly io: CliIO) {
-    this.tty = Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb';
+    // A terminal that reports no width (a pty nobody sized) cannot be redrawn in place: ora
+    // would divide by its zero columns.
+    this.tty = Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb' && (io.stderr.columns ?? 0) > 0;
     if (this.tty) {
       // ora is loaded only when it will draw.
       void import('ora').then(({ default: ora }) => {
