@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import fetch, { type Response, type RequestInit } from 'node-fetch';
+import type { Response, RequestInit } from 'node-fetch';
 import { SkiffError, messageOf } from '../errors.js';
 import { type Digest, sha256 } from '../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../oci/manifest.js';
@@ -30,6 +30,15 @@ const MAX_REDIRECTS = 5;
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
 const insecureHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+
+type Fetch = typeof import('node-fetch').default;
+let fetchImpl: Promise<Fetch> | undefined;
+
+/** node-fetch costs ~60 ms to load: commands that never talk to a registry do not pay it. */
+async function fetch(url: string, init?: RequestInit): Promise<Response> {
+  fetchImpl ??= import('node-fetch').then((m) => m.default);
+  return (await fetchImpl)(url, init);
+}
 
 export function isLoopbackHost(domain: string): boolean {
   const host = domain.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');

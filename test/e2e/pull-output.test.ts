@@ -121,6 +121,19 @@ describe('pull and images output', () => {
     assert.match(res.stderr, /^skiff: unsupported template action/);
   });
 
+  test('SKIFF_ROOT selects the store; --debug adds the stack to an error', async () => {
+    let res = await runCli(['images', '--format', '{{.Repository}}:{{.Tag}}'], { SKIFF_ROOT: root });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`${reg.host}/out/app:v1`));
+    res = await runCli(['--root', root, 'pull', `${reg.host}/out/missing:v1`]);
+    assert.equal(res.code, 125);
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+    assert.match(res.stderr, /^skiff: out\/missing: not found in registry/);
+    res = await runCli(['--debug', '--root', root, 'pull', `${reg.host}/out/missing:v1`]);
+    assert.equal(res.code, 125);
+    assert.match(res.stderr, /^skiff: out\/missing: not found in registry.*\nSkiffError: .*\n\s+at /s);
+  });
+
   test('image inspect and tag', async () => {
     let res = await runCli(['--root', root, 'tag', ref, 'local/app:latest']);
     assert.equal(res.code, 0, res.stderr);
