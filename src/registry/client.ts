@@ -10,6 +10,7 @@ import { MAX_DOCUMENT_BYTES } from '../oci/manifest.js';
 import { registryHost } from '../oci/reference.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { Credentials } from './docker-config.js';
+import { idleWatchdog, stallError } from './idle-watchdog.js';
 import { DEFAULT_RETRY, type RetryPolicy, backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
 
 export interface RegistryClientOptions {
@@ -379,20 +380,11 @@ export async function readCapped(res: Response, cap: number, what: string, idle?
   }
   const chunks: Buffer[] = [];
   let n = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let stalled = false;
-  const arm = (): void => {
-    if (!idle) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      idle.abort();
-    }, idle.ms);
-  };
+  const watch = idle ? idleWatchdog(idle.ms, idle.abort) : undefined;
   try {
-    arm();
+    watch?.arm();
     for await (const chunk of res.body as unknown as AsyncIterable<Buffer>) {
-      arm();
+      watch?.arm();
       n += chunk.length;
       if (n > cap) {
         (res.body as unknown as Readable).destroy();
@@ -401,10 +393,10 @@ export async function readCapped(res: Response, cap: number, what: string, idle?
       chunks.push(chunk);
     }
   } catch (err) {
-    if (stalled) throw Object.assign(new Error(`connection stalled: no data for ${idle!.ms} ms`), { code: 'ETIMEDOUT', cause: err });
+    if (watch?.stalled) throw stallError(idle!.ms, err);
     throw err;
   } finally {
-    clearTimeout(timer);
+    watch?.stop();
   }
   return Buffer.concat(chunks);
 }

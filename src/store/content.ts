@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { type Digest, digestHex, sha256 } from '../oci/digest.js';
 import type { Descriptor } from '../oci/types.js';
+import { idleWatchdog, stallError } from '../registry/idle-watchdog.js';
 import { blobPath, type StorePaths } from './paths.js';
 
 export interface BlobSource {
@@ -89,19 +90,11 @@ export class ContentStore {
         let failure: unknown;
         const src = await opts.open(written);
         let skip = src.resumed ? 0 : written;
-        let idle: NodeJS.Timeout | undefined;
-        let stalled = false;
-        const arm = (): void => {
-          clearTimeout(idle);
-          idle = setTimeout(() => {
-            stalled = true;
-            src.abort();
-          }, src.idleTimeoutMs);
-        };
+        const watch = idleWatchdog(src.idleTimeoutMs, src.abort);
         try {
-          arm();
+          watch.arm();
           for await (const raw of src.body) {
-            arm();
+            watch.arm();
             let chunk = raw;
             if (skip > 0) {
               const n = Math.min(skip, chunk.length);
@@ -129,9 +122,9 @@ export class ContentStore {
           }
         } catch (err) {
           if (err instanceof SkiffError) throw err;
-          failure = stalled ? new Error(`connection stalled: no data for ${src.idleTimeoutMs} ms`, { cause: err }) : err;
+          failure = watch.stalled ? stallError(src.idleTimeoutMs, err) : err;
         } finally {
-          clearTimeout(idle);
+          watch.stop();
         }
         if (written === desc.size) break;
         if (attempt >= resumes) {
