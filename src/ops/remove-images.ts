@@ -3,6 +3,7 @@ import { SkiffError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { immediate } from '../store/db.js';
 import type { ImageRecord } from '../store/images.js';
+import type { Store } from '../store/store.js';
 import { type OpsContext, withStore } from './context.js';
 import { collectInTx, emptyTrash, type GcResult } from './gc.js';
 import { findImage } from './resolve-image.js';
@@ -25,9 +26,12 @@ export function removeImages(ctx: OpsContext, opts: RemoveImagesOptions): Remove
     const events: RemoveEvent[] = [];
     const errors: SkiffError[] = [];
     for (const name of opts.names) {
-      let gc: GcResult | undefined;
+      let removed: ImageRecord[] | undefined;
       try {
-        gc = immediate(store.db, () => {
+        // Untagging commits on its own, before anything is deleted: a process killed during
+        // the collection below leaves only unreferenced items half-removed, never an image
+        // whose files are gone.
+        removed = immediate(store.db, () => {
           const found = findImage(store, name);
           if (!found) {
             if (opts.force) return undefined;
@@ -37,35 +41,41 @@ export function removeImages(ctx: OpsContext, opts: RemoveImagesOptions): Remove
           if (found.byId && names.size > 1 && !opts.force) {
             throw new SkiffError('conflict', `image ${name} is referenced by ${names.size} names (${[...names].join(', ')}); remove them by name or use -f`);
           }
-          const removed: ImageRecord[] = found.records;
-          for (const r of removed) {
+          for (const r of found.records) {
             store.images.deleteInTx(r.name);
             events.push({ type: 'untagged', name: r.name });
           }
-          const blobs = new Set<Digest>();
-          const snapshots = new Set<Digest>();
-          for (const r of removed) {
-            blobs.add(r.digest).add(r.manifestDigest).add(r.configDigest);
-            for (const l of r.layers) {
-              blobs.add(l.digest);
-              snapshots.add(l.chainId);
-            }
-          }
-          const result = collectInTx(store, { blobs, snapshots });
-          const stillUsed = new Set(store.images.list().map((r) => r.configDigest));
-          for (const r of removed) {
-            if (!stillUsed.has(r.configDigest) && !events.some((e) => e.type === 'deleted' && e.id === r.configDigest)) {
-              events.push({ type: 'deleted', id: r.configDigest });
-            }
-          }
-          return result;
+          return found.records;
         });
       } catch (err) {
         if (!(err instanceof SkiffError)) throw err;
         errors.push(err);
       }
-      if (gc) emptyTrash(gc);
+      if (!removed) continue;
+      const records = removed;
+      emptyTrash(immediate(store.db, () => collectRemoved(store, records, events)));
     }
     return { events, errors };
   });
+}
+
+/** Frees what the removed images used and nothing else does; reports image IDs now gone. */
+function collectRemoved(store: Store, removed: ImageRecord[], events: RemoveEvent[]): GcResult {
+  const blobs = new Set<Digest>();
+  const snapshots = new Set<Digest>();
+  for (const r of removed) {
+    blobs.add(r.digest).add(r.manifestDigest).add(r.configDigest);
+    for (const l of r.layers) {
+      blobs.add(l.digest);
+      snapshots.add(l.chainId);
+    }
+  }
+  const result = collectInTx(store, { blobs, snapshots });
+  const stillUsed = new Set(store.images.list().map((r) => r.configDigest));
+  for (const r of removed) {
+    if (!stillUsed.has(r.configDigest) && !events.some((e) => e.type === 'deleted' && e.id === r.configDigest)) {
+      events.push({ type: 'deleted', id: r.configDigest });
+    }
+  }
+  return result;
 }

@@ -40,17 +40,37 @@ export class SnapshotStore {
   commit(tmp: string, meta: { chainId: Digest; parent: Digest | null; diffId: Digest; size: number }): SnapshotRecord {
     const rec = immediate(this.db, () => {
       const existing = this.db.prepare('SELECT id, chain_id, parent, diff_id, size FROM snapshots WHERE chain_id = ?').get(meta.chainId) as Row | undefined;
-      if (existing && existsSync(snapshotDir(this.paths, existing.id))) return { rec: this.toRecord(existing), won: false };
+      if (existing && existsSync(snapshotDir(this.paths, existing.id))) return { rec: this.toRecord(existing), won: false, trash: undefined };
       if (existing) this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(existing.id);
       const info = this.db
         .prepare('INSERT INTO snapshots (chain_id, parent, diff_id, size, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(meta.chainId, meta.parent, meta.diffId, meta.size, Date.now());
       const id = Number(info.lastInsertRowid);
-      renameSync(tmp, snapshotDir(this.paths, id));
-      return { rec: { id, ...meta, dir: snapshotDir(this.paths, id) }, won: true };
+      const trash = this.publish(tmp, snapshotDir(this.paths, id));
+      return { rec: { id, ...meta, dir: snapshotDir(this.paths, id) }, won: true, trash };
     });
     if (!rec.won) this.discard(tmp);
+    if (rec.trash) this.discard(rec.trash);
     return rec.rec;
+  }
+
+  /**
+   * Renames an unpacked directory into place. A directory already there has no record (the id
+   * is fresh): a process killed between its rename and its commit left it, and SQLite may hand
+   * out a rolled-back id again. It is moved aside as trash, which the sweep removes.
+   */
+  private publish(tmp: string, dest: string): string | undefined {
+    try {
+      renameSync(tmp, dest);
+      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const trash = join(this.paths.snapshots, `trash-${process.pid}-${randomBytes(4).toString('hex')}`);
+      renameSync(dest, trash);
+      renameSync(tmp, dest);
+      return trash;
+    }
   }
 
   /** Empties a private directory for another attempt. */

@@ -2,7 +2,7 @@
 // succeed and store one copy; rmi frees exactly what nothing else uses.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, spawnCli, tempRoot } from '../helpers/cli.js';
@@ -73,6 +73,21 @@ describe('pull under kill -9 and concurrency', () => {
     assert.equal(readdirSync(join(root, 'snapshots')).length, 3, 'one snapshot per layer');
     // 3 layers + config + manifest
     assert.equal(readdirSync(join(root, 'content', 'blobs', 'sha256')).length, 5);
+  });
+
+  test('a snapshot directory left by a commit that was killed before it committed does not block the id', async () => {
+    const { root, cleanup } = tempRoot();
+    roots.push(cleanup);
+    assert.equal((await runCli(['--root', root, 'images'])).code, 0);
+    // SQLite hands a rolled-back id out again; the directory renamed to it survived the kill.
+    mkdirSync(join(root, 'snapshots', '1'));
+    writeFileSync(join(root, 'snapshots', '1', 'junk'), 'left behind');
+    await pushImage(reg.url, 'crash/small', 'v1', { layers: [{ tar: makeTar([{ path: 'fresh', content: 'new' }]) }] });
+    const res = await runCli(['--root', root, 'pull', '-q', `${reg.host}/crash/small:v1`]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(readdirSync(join(root, 'snapshots', '1')), ['fresh']);
+    assert.equal((await runCli(['--root', root, 'images', '-q'])).code, 0);
+    assertStoreClean(root);
   });
 
   test('rmi frees blobs and snapshots nothing else uses, and keeps shared ones', async () => {
