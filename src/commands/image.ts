@@ -1,7 +1,7 @@
 // `skiff image …`: the image management group (inspect, ls, rm, tag, pull).
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
-import { type CliIO, out } from '../cli/io.js';
+import { type CliIO, err, out } from '../cli/io.js';
 import { renderImages } from '../cli/render-images.js';
 import { compileTemplate } from '../cli/template.js';
 import { inspectImages } from '../ops/inspect-image.js';
@@ -22,10 +22,12 @@ export function registerImageCommands(program: Command, io: CliIO, setExit: (cod
       const res = inspectImages(opsContext(c, io), names);
       if (opts.format && opts.format !== 'json') {
         const t = compileTemplate(opts.format);
-        for (const r of res) out(io, t.render(r as unknown as Record<string, unknown>));
-        return;
+        for (const r of res.images) out(io, t.render(r as unknown as Record<string, unknown>));
+      } else {
+        out(io, JSON.stringify(res.images, null, 2));
       }
-      out(io, JSON.stringify(res, null, 2));
+      for (const e of res.errors) err(io, `skiff: ${e.message}`);
+      if (res.errors.length > 0) setExit(res.errors[0]!.exitCode);
     });
   addImagesFlags(image.command('ls').alias('list').description('List images'))
     .argument('[repository]', 'only images of this repository')

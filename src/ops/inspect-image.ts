@@ -1,3 +1,4 @@
+import { SkiffError } from '../errors.js';
 import type { ImageConfig, ImageManifest } from '../oci/types.js';
 import type { ImageRecord } from '../store/images.js';
 import { type OpsContext, withStore } from './context.js';
@@ -19,17 +20,30 @@ export interface ImageInspect {
   Manifest: { digest: string; mediaType: string | undefined; layers: ImageManifest['layers'] };
 }
 
-export function inspectImages(ctx: OpsContext, names: string[]): ImageInspect[] {
-  return withStore(ctx, (store) =>
-    names.map((name) => {
-      const { records } = requireImage(store, name);
-      const rec = records[0]!;
-      const all = store.images.list().filter((r) => r.configDigest === rec.configDigest);
-      const config = JSON.parse(store.content.read(rec.configDigest).toString('utf8')) as ImageConfig;
-      const manifest = JSON.parse(store.content.read(rec.manifestDigest).toString('utf8')) as ImageManifest;
-      return toInspect(rec, all, config, manifest);
-    }),
-  );
+export interface InspectResult {
+  images: ImageInspect[];
+  /** Names that were not found (or could not be read); the others are still inspected, as docker does. */
+  errors: SkiffError[];
+}
+
+export function inspectImages(ctx: OpsContext, names: string[]): InspectResult {
+  return withStore(ctx, (store) => {
+    const out: InspectResult = { images: [], errors: [] };
+    for (const name of names) {
+      try {
+        const { records } = requireImage(store, name);
+        const rec = records[0]!;
+        const all = store.images.list().filter((r) => r.configDigest === rec.configDigest);
+        const config = JSON.parse(store.content.read(rec.configDigest).toString('utf8')) as ImageConfig;
+        const manifest = JSON.parse(store.content.read(rec.manifestDigest).toString('utf8')) as ImageManifest;
+        out.images.push(toInspect(rec, all, config, manifest));
+      } catch (err) {
+        if (!(err instanceof SkiffError)) throw err;
+        out.errors.push(err);
+      }
+    }
+    return out;
+  });
 }
 
 function toInspect(rec: ImageRecord, all: ImageRecord[], config: ImageConfig, manifest: ImageManifest): ImageInspect {

@@ -146,6 +146,11 @@ describe('pull and images output', () => {
     res = await runCli(['--root', root, 'image', 'inspect', 'nope']);
     assert.equal(res.code, 125);
     assert.equal(res.stderr, 'skiff: no such image: nope\n');
+    assert.equal(res.stdout, '[]\n');
+    res = await runCli(['--root', root, 'image', 'inspect', '--format', '{{.Id}}', 'nope', 'local/app']);
+    assert.equal(res.code, 125, 'a missing name fails the command');
+    assert.equal(res.stdout, `${info!.Id}\n`, 'the names that exist are still shown');
+    assert.equal(res.stderr, 'skiff: no such image: nope\n');
     res = await runCli(['--root', root, 'tag', 'nope', 'x']);
     assert.equal(res.stderr, 'skiff: no such image: nope\n');
     res = await runCli(['--root', root, 'tag', ref, 'Bad Name']);
