@@ -1,9 +1,11 @@
 // Test-only: run Debian's docker-registry (CNCF distribution 2.8) on a free
 // loopback port with throwaway filesystem storage.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,9 +64,13 @@ function freePort(): Promise<number> {
 export interface RegistryOptions {
   /** http.relativeurls: Location headers become '/v2/...' paths instead of absolute URLs. */
   relativeUrls?: boolean;
+  /** Serve HTTPS with a fresh self-signed certificate (made with openssl) instead of HTTP. */
+  tls?: boolean;
+  /** Serve another registry's storage (e.g. an HTTPS front for what was pushed over HTTP). */
+  storageDir?: string;
 }
 
-function configYaml(port: number, storageDir: string, opts: RegistryOptions): string {
+function configYaml(port: number, storageDir: string, opts: RegistryOptions, certDir: string): string {
   // JSON strings are valid YAML scalars: quote paths safely.
   const q = (s: string) => JSON.stringify(s);
   return [
@@ -85,8 +91,22 @@ function configYaml(port: number, storageDir: string, opts: RegistryOptions): st
     `  addr: ${q(`127.0.0.1:${port}`)}`,
     `  secret: ${q(randomBytes(16).toString('hex'))}`,
     `  relativeurls: ${opts.relativeUrls ? 'true' : 'false'}`,
+    ...(opts.tls ? ['  tls:', `    certificate: ${q(join(certDir, 'cert.pem'))}`, `    key: ${q(join(certDir, 'key.pem'))}`] : []),
     '',
   ].join('\n');
+}
+
+/** GET status, accepting the self-signed certificate of a TLS test registry. */
+function probe(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }
 
 function exited(child: ChildProcess): boolean {
@@ -97,7 +117,12 @@ async function tryStart(opts: RegistryOptions): Promise<RunningRegistry> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'skiff-registry-'));
   const configPath = join(dataDir, 'config.yml');
-  await writeFile(configPath, configYaml(port, join(dataDir, 'storage'), opts));
+  const storage = opts.storageDir ?? join(dataDir, 'storage');
+  if (opts.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dataDir, 'key.pem'), '-out', join(dataDir, 'cert.pem')], { stdio: 'ignore' });
+  }
+  await writeFile(configPath, configYaml(port, storage, opts, dataDir));
 
   // REGISTRY_* variables override the config file: keep the caller's out.
   const env: NodeJS.ProcessEnv = {};
@@ -120,7 +145,7 @@ async function tryStart(opts: RegistryOptions): Promise<RunningRegistry> {
   (child.stderr as (Readable & { unref?: () => void }) | null)?.unref?.();
 
   const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}`;
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -153,9 +178,7 @@ async function tryStart(opts: RegistryOptions): Promise<RunningRegistry> {
       throw Object.assign(new Error(`docker-registry exited early (${why}): ${err}`), { stderr: err });
     }
     try {
-      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
+      if ((await probe(`${url}/v2/`)) === 200) break;
     } catch {
       /* not listening yet */
     }
