@@ -1,6 +1,5 @@
 // What every operation needs from its caller, injected rather than read from globals.
-import { isLoopbackHost } from '../registry/client.js';
-import { RegistryClient } from '../registry/client.js';
+import { RegistryClient, isLoopbackHost } from '../registry/client.js';
 import { lookupCredentials } from '../registry/docker-config.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { openStore, type Store } from '../store/store.js';

@@ -23,8 +23,6 @@ interface Task {
   worker: UnpackWorker;
   speculative: boolean;
   applied: Applied;
-  /** Settles when the blob is fully in the content store (or the download failed). */
-  downloaded: Promise<void>;
 }
 
 export async function pullLayers(client: RegistryClient, store: Store, lease: Lease, repo: string, m: ImageManifest, config: ImageConfig, emit: (e: PullEvent) => void): Promise<LayerRecord[]> {
@@ -47,6 +45,15 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
   const downloads: Promise<void>[] = [];
   let aborted = false;
 
+  const jobFor = (record: LayerRecord, tmp: string, lowers: string[] | null) => ({
+    tmp,
+    lowers,
+    compression: layerCompression(record.mediaType)!,
+    privileged,
+    opaqueXattr: format.opaqueXattr,
+    label: record.digest,
+  });
+
   const startTask = async (i: number): Promise<Task> => {
     const record = records[i]!;
     const worker = await pool.acquire();
@@ -55,7 +62,7 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
     const tmp = store.snapshots.prepare();
     tmps.add(tmp);
     lease.add('blob', record.digest);
-    const job = { tmp, lowers: speculative ? null : lowersBelow(i), compression: layerCompression(record.mediaType)!, privileged, opaqueXattr: format.opaqueXattr, label: record.digest };
+    const job = jobFor(record, tmp, speculative ? null : lowersBelow(i));
     let downloaded: Promise<void>;
     if (store.content.has(record.digest)) {
       emit({ type: 'layer', digest: record.digest, status: 'extracting', total: record.size });
@@ -80,7 +87,7 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
     // worker made of the bytes so far: corrupt bytes must not be reported as a bad layer.
     await downloaded;
     const applied = await worker.applied();
-    return { record, tmp, worker, speculative, applied, downloaded };
+    return { record, tmp, worker, speculative, applied };
   };
 
   const lowers: string[] = [];
@@ -106,15 +113,13 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
       }
       const task = await tasks.get(i)!;
       let applied = task.applied;
-      let valid = applied.kind === 'applied' && (!task.speculative || (await task.worker.complete([...lowers])));
+      const valid = applied.kind === 'applied' && (!task.speculative || (await task.worker.complete([...lowers])));
       if (!valid) {
         // The speculation did not hold: apply again, now with the parents, from the stored blob.
-        task.worker.start({ tmp: store.snapshots.reset(task.tmp), lowers: [...lowers], compression: layerCompression(r.mediaType)!, privileged, opaqueXattr: format.opaqueXattr, label: r.digest, file: store.content.path(r.digest) });
+        task.worker.start({ ...jobFor(r, store.snapshots.reset(task.tmp), [...lowers]), file: store.content.path(r.digest) });
         applied = await task.worker.applied();
-        valid = applied.kind === 'applied';
-        if (!valid) throw new SkiffError('internal', `layer ${r.digest} could not be applied over its parents`);
       }
-      if (applied.kind !== 'applied') throw new SkiffError('internal', `layer ${r.digest} was not applied`);
+      if (applied.kind !== 'applied') throw new SkiffError('internal', `layer ${r.digest} could not be applied over its parents`);
       if (applied.diffId !== r.diffId) {
         throw new SkiffError('digest-mismatch', `layer ${r.digest} unpacks to ${applied.diffId}, but the image config says ${r.diffId}`);
       }

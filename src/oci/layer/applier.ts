@@ -248,7 +248,7 @@ export class LayerApplier implements TarSink {
       throw new SkiffError('hostile-layer', `invalid whiteout ${JSON.stringify(entryPath)}`);
     }
     const rel = [...parent, target];
-    const found = this.lookupOrBelow(rel);
+    const found = this.view.lookupOrBelow(rel);
     if (found.kind === 'none') return;
     if (found.kind === 'entry' && found.layer === 0) {
       // Whiteouts hide lower layers only: a same-layer entry stays; a same-layer directory
@@ -308,7 +308,7 @@ export class LayerApplier implements TarSink {
   private resolveExistingDir(comps: string[], entryPath: string): string[] | undefined {
     const real = this.resolveCached(comps, entryPath);
     if (real.length === 0) return real;
-    const found = this.lookupOrBelow(real);
+    const found = this.view.lookupOrBelow(real);
     if (found.kind === 'below') {
       this.mustExist.set(real.join('/'), real);
       return real;
@@ -316,15 +316,6 @@ export class LayerApplier implements TarSink {
     return found.kind === 'entry' && found.stat.isDirectory() ? real : undefined;
   }
 
-  /** lookup; while speculative, 'below' stands for "not in this layer, so up to the parents". */
-  private lookupOrBelow(rel: string[]): ReturnType<MergedView['lookup']> | { kind: 'below' } {
-    try {
-      return this.view.lookup(rel);
-    } catch (err) {
-      if (err instanceof NeedLowersError) return { kind: 'below' };
-      throw err;
-    }
-  }
 
   /** Forgets cached resolutions: something in the upper changed what a path may resolve to. */
   private invalidate(): void {
@@ -360,7 +351,7 @@ export class LayerApplier implements TarSink {
         this.invalidate();
         continue;
       }
-      const below = this.lookupOrBelow(rel);
+      const below = this.view.lookupOrBelow(rel);
       mkdirSync(abs, { mode: 0o755 });
       if (below.kind === 'below') {
         chmodSync(abs, 0o755);

@@ -162,16 +162,22 @@ export class MergedView {
     return { kind: 'none' };
   }
 
-  /** lookup, except that while the lowers are unknown a path missing in the upper is assumed absent and recorded. */
-  private lookupOrAssume(rel: string[]): Found {
-    if (this.lowersKnown) return this.lookup(rel);
+  /** lookup; while the lowers are unknown, 'below' stands for "not in the upper, so up to the parents". */
+  lookupOrBelow(rel: readonly string[]): Found | { kind: 'below' } {
     try {
       return this.lookup(rel);
     } catch (err) {
-      if (!(err instanceof NeedLowersError)) throw err;
-      this.unverified.set(rel.join('/'), [...rel]);
-      return { kind: 'none' };
+      if (err instanceof NeedLowersError) return { kind: 'below' };
+      throw err;
     }
+  }
+
+  /** lookupOrBelow, with 'below' assumed absent and recorded for the check once the lowers are known. */
+  private lookupOrAssume(rel: string[]): Found {
+    const found = this.lookupOrBelow(rel);
+    if (found.kind !== 'below') return found;
+    this.unverified.set(rel.join('/'), [...rel]);
+    return { kind: 'none' };
   }
 
   /** Is one of rel's parents, in `layer` itself, something other than a directory? */
