@@ -19,12 +19,15 @@ export type ErrorKind =
 export class SkiffError extends Error {
   readonly kind: ErrorKind;
   readonly exitCode: number;
+  /** The user has already seen this failure (runc printed it on the terminal it shares). */
+  readonly reported: boolean;
 
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; exitCode?: number }) {
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; exitCode?: number; reported?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SkiffError';
     this.kind = kind;
     this.exitCode = options?.exitCode ?? EXIT_SKIFF_FAILURE;
+    this.reported = options?.reported ?? false;
   }
 }
 

@@ -1,8 +1,13 @@
 // Global flags -> the OpsContext every operation receives.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { defaultRoot } from '../store/paths.js';
 import type { OpsContext } from '../ops/context.js';
 import type { CliIO } from './io.js';
+
+// dist/src/cli/context.js -> bin/skiff
+const SKIFF_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'skiff');
 
 export interface GlobalOptions {
   root?: string;
@@ -16,5 +21,6 @@ export function opsContext(cmd: Command, io: CliIO): OpsContext {
     root: g.root ?? defaultRoot(io.env),
     env: io.env,
     insecureRegistries: g.insecureRegistry ?? [],
+    selfCommand: [process.execPath, SKIFF_BIN],
   };
 }

@@ -1,10 +1,19 @@
 // The program: global flags, subcommands, and the one place errors become output and exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_SKIFF_FAILURE, SkiffError, messageOf } from '../errors.js';
+import { registerContainerCommands, registerInspect } from '../commands/container.js';
+import { registerCreate } from '../commands/create.js';
+import { registerExec } from '../commands/exec.js';
+import { registerLifecycle } from '../commands/lifecycle.js';
+import { registerLogs } from '../commands/logs.js';
+import { registerStart } from '../commands/start.js';
 import { registerImageCommands } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerPull } from '../commands/pull.js';
+import { registerPs } from '../commands/ps.js';
+import { registerRm } from '../commands/rm.js';
 import { registerRmi } from '../commands/rmi.js';
+import { registerRun } from '../commands/run.js';
 import { registerTag } from '../commands/tag.js';
 import { type CliIO, err } from './io.js';
 
@@ -25,10 +34,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .addOption(new Option('--root <dir>', 'data root (default /var/lib/skiff as root, $XDG_DATA_HOME/skiff otherwise)').env('SKIFF_ROOT'))
     .option('--debug', 'print stack traces with errors')
     .option('--insecure-registry <host[:port]>', 'allow plain HTTP (and unverified TLS) to this registry (repeatable)', collect)
+    // Options after a command's positional arguments belong to the container's command (run IMAGE sh -c …).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput(outputTo(io));
-  for (const register of [registerPull, registerImages, registerRmi, registerTag, registerImageCommands] as Registrar[]) {
+  for (const register of [registerRun, registerCreate, registerStart, registerPs, registerExec, registerLogs, registerLifecycle, registerRm, registerInspect, registerContainerCommands, registerPull, registerImages, registerRmi, registerTag, registerImageCommands] as Registrar[]) {
     register(program, io, setExit);
   }
   for (const c of program.commands) inheritExitOverride(c, io);
@@ -50,7 +61,7 @@ function outputTo(io: CliIO) {
 }
 
 export function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return { isProcess: true, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
@@ -69,7 +80,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       return EXIT_SKIFF_FAILURE;
     }
     const debug = argv.includes('--debug');
-    reportError(io, e, debug);
+    if (!(e instanceof SkiffError && e.reported) || debug) reportError(io, e, debug);
     return e instanceof SkiffError ? e.exitCode : EXIT_SKIFF_FAILURE;
   }
 }

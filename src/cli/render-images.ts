@@ -3,9 +3,8 @@ import { shortId } from '../oci/digest.js';
 import { familiarName, parseReference, repositoryName } from '../oci/reference.js';
 import type { ImageRecord } from '../store/images.js';
 import { humanSize, timeAgo } from './humanize.js';
-import { type CliIO, out } from './io.js';
-import { renderTable } from './table.js';
-import { compileTemplate } from './template.js';
+import type { CliIO } from './io.js';
+import { renderList } from './render-list.js';
 
 export interface ImageRow {
   Repository: string;
@@ -44,22 +43,8 @@ export function renderImages(io: CliIO, records: ImageRecord[], opts: ImagesFlag
     recs = recs.filter((r) => r.repository === repo && (!tagGiven || r.tag === ref.tag));
   }
   const rows = recs.map((r) => toRow(r, !opts.trunc));
-  if (opts.quiet) {
-    for (const r of rows) out(io, r.ID);
-    return;
-  }
-  const format = opts.format ?? 'table';
-  if (format === 'json' || format === '{{json .}}') {
-    for (const r of rows) out(io, JSON.stringify(r));
-    return;
-  }
-  if (format !== 'table') {
-    const t = compileTemplate(format);
-    if (t.table) out(io, t.header({}));
-    for (const r of rows) out(io, t.render(r as unknown as Record<string, unknown>));
-    return;
-  }
-  const headers = ['REPOSITORY', 'TAG', ...(opts.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'PLATFORM', 'SIZE', 'BLOB SIZE'];
-  const body = rows.map((r) => [r.Repository, r.Tag, ...(opts.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Platform, r.Size, r.BlobSize]);
-  out(io, renderTable(headers, body));
+  renderList(io, rows, opts, (r) => r.ID, (rs) => ({
+    headers: ['REPOSITORY', 'TAG', ...(opts.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'PLATFORM', 'SIZE', 'BLOB SIZE'],
+    body: rs.map((r) => [r.Repository, r.Tag, ...(opts.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Platform, r.Size, r.BlobSize]),
+  }));
 }

@@ -1,9 +1,9 @@
 // `skiff image …`: the image management group (inspect, ls, rm, tag, pull).
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
-import { type CliIO, err, out } from '../cli/io.js';
+import type { CliIO } from '../cli/io.js';
 import { renderImages } from '../cli/render-images.js';
-import { compileTemplate } from '../cli/template.js';
+import { renderInspect } from '../cli/render-inspect.js';
 import { inspectImages } from '../ops/inspect-image.js';
 import { listImages } from '../ops/list-images.js';
 import { type ImagesFlags, addImagesFlags } from './images.js';
@@ -20,14 +20,7 @@ export function registerImageCommands(program: Command, io: CliIO, setExit: (cod
     .option('--format <format>', 'a Go template such as {{.Id}}, or json (the default)')
     .action((names: string[], opts: { format?: string }, c: Command) => {
       const res = inspectImages(opsContext(c, io), names);
-      if (opts.format && opts.format !== 'json') {
-        const t = compileTemplate(opts.format);
-        for (const r of res.images) out(io, t.render(r as unknown as Record<string, unknown>));
-      } else {
-        out(io, JSON.stringify(res.images, null, 2));
-      }
-      for (const e of res.errors) err(io, `skiff: ${e.message}`);
-      if (res.errors.length > 0) setExit(res.errors[0]!.exitCode);
+      renderInspect(io, setExit, res.images, res.errors, opts.format);
     });
   addImagesFlags(image.command('ls').alias('list').description('List images'))
     .argument('[repository]', 'only images of this repository')

@@ -11,6 +11,8 @@ export interface OpsContext {
   insecureRegistries: string[];
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /** argv that runs this skiff again (conmon's exit command uses it). */
+  selfCommand?: string[];
 }
 
 export function withStore<T>(ctx: OpsContext, fn: (store: Store) => T): T {

@@ -25,6 +25,10 @@ export interface GcResult {
 export function collectInTx(store: Store, cand: GcCandidates): GcResult {
   const usedBlobs = leasedKeys(store.db, 'blob');
   const usedSnaps = leasedKeys(store.db, 'snapshot');
+  // A container keeps its image's config and layers even when the image's names are gone (rmi -f).
+  const held = store.containers.usedInTx();
+  for (const id of held.imageIds) usedBlobs.add(id);
+  for (const c of held.snapshots) usedSnaps.add(c);
   for (const img of store.images.list()) {
     usedBlobs.add(img.digest);
     usedBlobs.add(img.manifestDigest);

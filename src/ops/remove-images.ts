@@ -41,6 +41,7 @@ export function removeImages(ctx: OpsContext, opts: RemoveImagesOptions): Remove
           if (found.byId && names.size > 1 && !opts.force) {
             throw new SkiffError('conflict', `image ${name} is referenced by ${names.size} names (${[...names].join(', ')}); remove them by name or use -f`);
           }
+          if (!opts.force) refuseIfInUse(store, name, found.records);
           for (const r of found.records) {
             store.images.deleteInTx(r.name);
             events.push({ type: 'untagged', name: r.name });
@@ -78,4 +79,15 @@ function collectRemoved(store: Store, removed: ImageRecord[], events: RemoveEven
     }
   }
   return result;
+}
+
+/** docker refuses to remove the last name of an image a container was created from, unless forced. */
+function refuseIfInUse(store: Store, name: string, removing: ImageRecord[]): void {
+  const id = removing[0]!.configDigest;
+  const remaining = store.images.list().filter((r) => r.configDigest === id && !removing.some((x) => x.name === r.name));
+  if (remaining.length > 0) return;
+  const user = store.containers.firstUsing(id);
+  if (user) {
+    throw new SkiffError('conflict', `unable to remove image ${name}: container ${user.id.slice(0, 12)} (${user.name}) uses it; remove the container first or use -f`);
+  }
 }

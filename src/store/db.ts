@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -40,6 +40,26 @@ CREATE TABLE IF NOT EXISTS lease_resources (
   kind TEXT NOT NULL,                 -- 'blob' | 'snapshot'
   key TEXT NOT NULL,
   PRIMARY KEY (lease_id, kind, key)
+);
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY,                -- 64 hex digits
+  name TEXT NOT NULL UNIQUE,          -- the constraint is what makes two 'run --name x' at once safe
+  image TEXT NOT NULL,                -- as the user named it, for display
+  image_id TEXT NOT NULL,             -- config digest
+  layers TEXT NOT NULL,               -- JSON [chainId], bottom first: the snapshots the rootfs stacks
+  command TEXT NOT NULL,              -- JSON argv, for display
+  labels TEXT NOT NULL,               -- JSON {k: v}
+  spec TEXT NOT NULL,                 -- JSON: how it was created (options), for start/restart/inspect
+  state TEXT NOT NULL,                -- created | running | exited
+  monitor TEXT,                       -- 'conmon' (detached) | 'skiff' (a foreground skiff waits)
+  monitor_pid INTEGER,                -- the process that waits on it, and its start time (pids get reused)
+  monitor_start INTEGER,
+  pid INTEGER,                        -- container init pid while running
+  exit_code INTEGER,
+  auto_remove INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER
 );
 `;
 

@@ -11,6 +11,10 @@ export interface StorePaths {
   ingest: string;
   snapshots: string;
   tmp: string;
+  /** One directory per container: its bundle (config.json), rootfs mount point, upper/work dirs, log. */
+  containers: string;
+  /** runc's state root. Under the data root rather than /run so that one --root is one world. */
+  runc: string;
 }
 
 /** The data root: --root, else $SKIFF_ROOT, else /var/lib/skiff (root) or $XDG_DATA_HOME/skiff. */
@@ -29,6 +33,8 @@ export function storePaths(root: string): StorePaths {
     ingest: join(root, 'content', 'ingest'),
     snapshots: join(root, 'snapshots'),
     tmp: join(root, 'tmp'),
+    containers: join(root, 'containers'),
+    runc: join(root, 'run', 'runc'),
   };
 }
 
@@ -38,4 +44,8 @@ export function blobPath(p: StorePaths, d: Digest): string {
 
 export function snapshotDir(p: StorePaths, id: number): string {
   return join(p.snapshots, String(id));
+}
+
+export function containerDir(p: StorePaths, id: string): string {
+  return join(p.containers, id);
 }

@@ -1,6 +1,7 @@
 // Opens a store root: directories, database and the typed stores over them.
 import { mkdirSync, chmodSync } from 'node:fs';
 import { SkiffError, messageOf } from '../errors.js';
+import { ContainerStore } from './containers.js';
 import { ContentStore } from './content.js';
 import { type Db, openDb } from './db.js';
 import { sweepDebris } from './debris.js';
@@ -14,6 +15,7 @@ export interface Store {
   content: ContentStore;
   images: ImageStore;
   snapshots: SnapshotStore;
+  containers: ContainerStore;
   close(): void;
 }
 
@@ -23,7 +25,7 @@ export function openStore(root: string): Store {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     chmodSync(root, 0o700);
-    for (const d of [paths.blobs, paths.ingest, paths.snapshots, paths.tmp]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [paths.blobs, paths.ingest, paths.snapshots, paths.tmp, paths.containers]) mkdirSync(d, { recursive: true, mode: 0o700 });
     db = openDb(paths.db);
   } catch (err) {
     throw new SkiffError('store', `cannot open store at ${root}: ${messageOf(err)}`, { cause: err });
@@ -35,6 +37,7 @@ export function openStore(root: string): Store {
     content: new ContentStore(paths),
     images: new ImageStore(db),
     snapshots: new SnapshotStore(paths, db),
+    containers: new ContainerStore(db),
     close: () => db.close(),
   };
 }

@@ -5,7 +5,7 @@ import koffi from 'koffi';
 
 type Fn = (...args: unknown[]) => number | bigint;
 
-interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn }
+interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn; mount: Fn; umount2: Fn }
 
 let loaded: Libc | undefined;
 
@@ -18,6 +18,8 @@ function libc(): Libc {
       lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
       lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
       llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
+      mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as Fn,
+      umount2: lib.func('int umount2(const char *target, int flags)') as Fn,
     };
   }
   return loaded;
@@ -76,4 +78,14 @@ export function llistxattr(path: string): string[] {
     if (koffi.errno() !== constants.errno.ERANGE) fail('llistxattr', path);
   }
   fail('llistxattr', path);
+}
+
+export const MNT_DETACH = 2;
+
+export function mount(source: string, target: string, fstype: string, flags: number, data: string): void {
+  if (libc().mount(source, target, fstype, flags, data) !== 0) fail('mount', target);
+}
+
+export function umount2(target: string, flags = 0): void {
+  if (libc().umount2(target, flags) !== 0) fail('umount2', target);
 }

@@ -23,7 +23,8 @@ interface CommandInfo {
 function walk(cmd: Command, prefix: string[] = []): CommandInfo[] {
   const out: CommandInfo[] = [];
   for (const c of cmd.commands) {
-    if (c.name() === 'help') continue;
+    // Hidden commands (conmon's exit command) are for skiff itself, not for people.
+    if (c.name() === 'help' || (c as unknown as { _hidden?: boolean })._hidden) continue;
     const path = [...prefix, c.name()];
     const longFlags = c.options.map((o) => o.long).filter((l): l is string => l !== undefined && l !== '--help');
     out.push({ path, aliases: c.aliases(), longFlags });

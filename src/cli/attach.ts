@@ -1,0 +1,35 @@
+// A foreground container's stdio and signals: the caller's own terminal when skiff runs as a
+// process (runc then owns it directly), pipes when the CLI runs in-process (tests).
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { isatty } from 'node:tty';
+import type { CliIO } from './io.js';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+export function foregroundStdio(io: CliIO, interactive: boolean): StdioOptions {
+  if (io.isProcess) return [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+  return [interactive && io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+}
+
+/** Whether stdin is a terminal, asked of the fd: reading process.stdin would change it. */
+export function stdinIsTTY(io: CliIO): boolean {
+  return Boolean(io.isProcess) && isatty(0);
+}
+
+/** Connects piped streams and forwards this process's signals to runc, which passes them on. */
+export function attachChild(io: CliIO, child: ChildProcess): () => void {
+  child.stdout?.pipe(io.stdout, { end: false });
+  child.stderr?.pipe(io.stderr, { end: false });
+  if (child.stdin && io.stdin) io.stdin.pipe(child.stdin);
+  const handlers = FORWARDED.map((sig) => {
+    const h = () => {
+      child.kill(sig);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    if (child.stdin && io.stdin) io.stdin.unpipe(child.stdin);
+  };
+}

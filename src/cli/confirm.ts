@@ -1,0 +1,22 @@
+// docker's "Are you sure? [y/N]" for destructive commands without --force. Only an explicit
+// yes proceeds; end of input (a script with no stdin) is a no.
+import { createInterface } from 'node:readline';
+import type { CliIO } from './io.js';
+
+export function confirm(io: CliIO, question: string): Promise<boolean> {
+  const input = io.stdin ?? (io.isProcess ? process.stdin : undefined);
+  io.stderr.write(`${question} [y/N] `);
+  if (!input) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const rl = createInterface({ input, terminal: false });
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      resolve(/^y(es)?$/i.test(line.trim()));
+    });
+    rl.once('close', () => {
+      if (!answered) resolve(false);
+    });
+  });
+}

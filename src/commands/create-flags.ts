@@ -1,0 +1,93 @@
+// The flags `run` and `create` share, and their translation into CreateOptions.
+import { type Command, Option } from 'commander';
+import { SkiffError } from '../errors.js';
+import type { MountSpec } from '../oci/runtime-spec.js';
+import type { CreateOptions, NetworkMode, PullPolicy } from '../ops/container-options.js';
+import { parseLabels, parseMount, parseTmpfs, parseVolume } from '../runtime/mount-flags.js';
+
+export interface CreateFlags {
+  name?: string;
+  env: string[];
+  envFile: string[];
+  volume: string[];
+  mount: string[];
+  tmpfs: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  network: string;
+  readOnly?: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  pull: string;
+  platform?: string;
+  label: string[];
+  cidfile?: string;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function addCreateFlags(cmd: Command): Command {
+  return cmd
+    .passThroughOptions()
+    .argument('<image>', 'image to run (pulled if missing, see --pull)')
+    .argument('[command...]', 'command and arguments (replace the image\'s Cmd)')
+    .option('--name <name>', 'assign a name (default: a generated one)')
+    .option('-e, --env <K=V>', 'set an environment variable; a bare K takes the value from this shell (repeatable)', collect, [])
+    .option('--env-file <file>', 'read K=V lines from a file (repeatable)', collect, [])
+    .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host path (repeatable)', collect, [])
+    .option('--mount <type=bind|tmpfs,...>', 'mount: type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…[,tmpfs-size=…] (repeatable)', collect, [])
+    .option('--tmpfs <dst[:options]>', 'mount a tmpfs, e.g. /run:size=64m (repeatable)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container (absolute)')
+    .option('-u, --user <user[:group]>', 'user, as a name or uid, with an optional group (looked up in the image\'s /etc/passwd and /etc/group)')
+    .option('--entrypoint <command>', "override the image's Entrypoint ('' clears it)")
+    .option('--hostname <name>', 'container host name (default: the short container ID)')
+    .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']).default('none'))
+    .option('--read-only', 'mount the root filesystem read-only')
+    .option('--cap-add <cap>', 'add a capability, e.g. NET_ADMIN, or ALL (repeatable)', collect, [])
+    .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect, [])
+    .option('--privileged', 'all capabilities, all devices, no masked paths')
+    .addOption(new Option('--pull <policy>', 'pull the image: missing, always or never').choices(['missing', 'always', 'never']).default('missing'))
+    .option('--platform <os/arch[/variant]>', 'platform to pull (default: the host\'s)')
+    .option('-l, --label <k=v>', 'set a label (repeatable)', collect, [])
+    .option('--cidfile <file>', 'write the container ID to this file (which must not exist)')
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('--rm', 'remove the container when it exits');
+}
+
+export function toCreateOptions(image: string, args: string[], f: CreateFlags): CreateOptions {
+  const mounts: MountSpec[] = [...f.volume.map(parseVolume), ...f.mount.map(parseMount), ...f.tmpfs.map(parseTmpfs)];
+  const dup = mounts.map((m) => m.destination).find((d, i, all) => all.indexOf(d) !== i);
+  if (dup) throw new SkiffError('usage', `duplicate mount point: ${dup}`);
+  return {
+    image,
+    pull: f.pull as PullPolicy,
+    ...(f.platform ? { platform: f.platform } : {}),
+    ...(f.name !== undefined ? { name: f.name } : {}),
+    args,
+    ...(f.entrypoint !== undefined ? { entrypoint: f.entrypoint } : {}),
+    env: f.env,
+    envFiles: f.envFile,
+    mounts,
+    ...(f.workdir !== undefined ? { workdir: f.workdir } : {}),
+    ...(f.user !== undefined ? { user: f.user } : {}),
+    ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
+    network: f.network as NetworkMode,
+    readOnly: Boolean(f.readOnly),
+    capAdd: f.capAdd,
+    capDrop: f.capDrop,
+    privileged: Boolean(f.privileged),
+    labels: parseLabels(f.label),
+    tty: Boolean(f.tty),
+    interactive: Boolean(f.interactive),
+    autoRemove: Boolean(f.rm),
+  };
+}

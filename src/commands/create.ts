@@ -1,0 +1,24 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { opsContext } from '../cli/context.js';
+import { type CliIO, out } from '../cli/io.js';
+import { createContainer } from '../ops/create-container.js';
+import { type CreateFlags, addCreateFlags, toCreateOptions } from './create-flags.js';
+import { checkCidfile, pullHooks } from './run.js';
+
+export function addCreate(cmd: Command, io: CliIO): Command {
+  return addCreateFlags(cmd.description('Create a container without starting it; prints its ID')).action(
+    async (image: string, args: string[], f: CreateFlags, c: Command) => {
+      checkCidfile(f.cidfile);
+      const hooks = pullHooks(io);
+      const ctr = await createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
+      hooks.progress()?.finish();
+      if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });
+      out(io, ctr.id);
+    },
+  );
+}
+
+export function registerCreate(program: Command, io: CliIO): void {
+  addCreate(program.command('create'), io);
+}

@@ -1,0 +1,45 @@
+// What `create` and `run` take, as typed options (the commands turn flags into these), and
+// what a container record keeps of them.
+import type { Digest } from '../oci/digest.js';
+import type { MountSpec } from '../oci/runtime-spec.js';
+import type { ContainerRecord } from '../store/containers.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+export type NetworkMode = 'none' | 'host';
+
+export interface CreateOptions {
+  image: string;
+  pull: PullPolicy;
+  platform?: string;
+  name?: string;
+  /** CMD... after the image; replaces the image's Cmd. */
+  args: string[];
+  /** --entrypoint; '' clears the image's Entrypoint. */
+  entrypoint?: string;
+  env: string[];
+  envFiles: string[];
+  mounts: MountSpec[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  network: NetworkMode;
+  readOnly: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  labels: Record<string, string>;
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+}
+
+/** What the record keeps: the options plus what they resolved to, for inspect and restart. */
+export interface ContainerSpec {
+  options: CreateOptions;
+  imageDigest: Digest;
+  process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; terminal: boolean };
+  hostname: string;
+  stopSignal?: string;
+}
+
+export type Container = ContainerRecord<ContainerSpec>;

@@ -1,0 +1,191 @@
+// create: a record first, then the rootfs mount and the bundle. The record comes first so that
+// whatever a killed create leaves on disk belongs to a container that `rm` can find.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname as hostHostname } from 'node:os';
+import { basename } from 'node:path';
+import { SkiffError, messageOf } from '../errors.js';
+import { resolveUser } from '../oci/image-user.js';
+import { parsePlatform } from '../oci/platform.js';
+import { buildSpec } from '../oci/runtime-spec.js';
+import type { ImageConfig } from '../oci/types.js';
+import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import { writeEtcFiles } from '../runtime/etc-files.js';
+import { mountOverlay } from '../runtime/overlay.js';
+import { readImageFile } from '../runtime/read-in-root.js';
+import { hardLimits } from '../runtime/rlimits.js';
+import { listHostDevices } from '../runtime/host-devices.js';
+import { parseEnvFile } from '../runtime/mount-flags.js';
+import { immediate } from '../store/db.js';
+import type { ImageRecord } from '../store/images.js';
+import type { Store } from '../store/store.js';
+import { NAME_PATTERN, randomName } from './container-names.js';
+import type { Container, ContainerSpec, CreateOptions } from './container-options.js';
+import { type OpsContext, withStore } from './context.js';
+import { type PullEvent, pull } from './pull.js';
+import { releaseContainer } from './container-cleanup.js';
+import { findImage } from './resolve-image.js';
+
+export interface CreateHooks {
+  /** Called before an image missing locally is pulled (docker prints "Unable to find image"). */
+  onPullStart?: (image: string) => void;
+  onPullEvent?: (e: PullEvent) => void;
+}
+
+export async function createContainer(ctx: OpsContext, opts: CreateOptions, hooks: CreateHooks = {}): Promise<Container> {
+  if (opts.name !== undefined && !NAME_PATTERN.test(opts.name)) {
+    throw new SkiffError('usage', `invalid container name ${JSON.stringify(opts.name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  if (opts.pull === 'always' || (opts.pull === 'missing' && !withStore(ctx, (s) => findImage(s, opts.image)))) {
+    if (opts.pull === 'missing') hooks.onPullStart?.(opts.image);
+    await pull(ctx, {
+      reference: opts.image,
+      ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
+      ...(hooks.onPullEvent ? { onEvent: hooks.onPullEvent } : {}),
+    });
+  }
+  const envFromFiles = opts.envFiles.flatMap((f) => {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new SkiffError('usage', `cannot read env file ${f}: ${messageOf(err)}`);
+    }
+    return parseEnvFile(text, f);
+  });
+  return withStore(ctx, (store) => createInStore(store, ctx, opts, envFromFiles));
+}
+
+function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFromFiles: string[]): Container {
+  const id = randomBytes(32).toString('hex');
+  const { image, config } = insertRecord(store, id, opts);
+  const layout = containerLayout(store.paths, id);
+  try {
+    const spec = prepareBundle(store, layout, image, config, opts, envFromFiles, ctx.env);
+    store.db.prepare('UPDATE containers SET spec = ?, command = ? WHERE id = ?').run(JSON.stringify(spec), JSON.stringify(spec.process.args), id);
+    return store.containers.get(id)!;
+  } catch (err) {
+    releaseContainer(store, id);
+    throw err;
+  }
+}
+
+/** Reserves the name and pins the image's layers in one transaction, before any file exists. */
+function insertRecord(store: Store, id: string, opts: CreateOptions): { image: ImageRecord; config: ImageConfig } {
+  for (let attempt = 0; ; attempt++) {
+    const name = opts.name ?? (attempt < 5 ? randomName() : `${randomName()}_${randomBytes(2).toString('hex')}`);
+    try {
+      return immediate(store.db, () => {
+        const found = findImage(store, opts.image);
+        if (!found) throw new SkiffError('not-found', `no such image: ${opts.image}`);
+        const image = found.records[0]!;
+        // Validated when it was pulled; stored content is addressed by its digest.
+        const config = JSON.parse(store.content.read(image.configDigest).toString('utf8')) as ImageConfig;
+        for (const l of image.layers) {
+          if (!store.snapshots.get(l.chainId)) throw new SkiffError('store', `image ${opts.image} is missing its layer ${l.chainId}; pull it again`);
+        }
+        const placeholder: ContainerSpec = {
+          options: opts,
+          imageDigest: image.digest,
+          process: { args: [], env: [], cwd: '/', uid: 0, gid: 0, terminal: opts.tty },
+          hostname: '',
+        };
+        store.containers.create({
+          id,
+          name,
+          image: opts.image,
+          imageId: image.configDigest,
+          layers: image.layers.map((l) => l.chainId),
+          command: [],
+          labels: { ...(config.config?.Labels ?? {}), ...opts.labels },
+          spec: placeholder,
+          state: 'created',
+          monitor: null,
+          monitorPid: null,
+          monitorStart: null,
+          pid: null,
+          exitCode: null,
+          autoRemove: opts.autoRemove,
+          createdAt: Date.now(),
+          startedAt: null,
+          finishedAt: null,
+        });
+        return { image, config };
+      });
+    } catch (err) {
+      if (opts.name === undefined && err instanceof SkiffError && err.kind === 'conflict' && attempt < 10) continue;
+      throw err;
+    }
+  }
+}
+
+function prepareBundle(
+  store: Store,
+  l: ContainerLayout,
+  image: ImageRecord,
+  config: ImageConfig,
+  opts: CreateOptions,
+  envFromFiles: string[],
+  env: NodeJS.ProcessEnv,
+): ContainerSpec {
+  mkdirSync(l.dir, { mode: 0o700 });
+  for (const d of [l.upper, l.work, l.rootfs]) mkdirSync(d, { mode: 0o755 });
+  mountRootfs(store, l, image);
+
+  const hostname = opts.hostname ?? (opts.network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
+  writeEtcFiles(l, hostname, opts.network);
+  const userSpec = opts.user ?? config.config?.User ?? '';
+  const user = resolveUser(userSpec, readImageFile(l.rootfs, '/etc/passwd'), readImageFile(l.rootfs, '/etc/group'));
+  const spec = buildSpec({
+    image: config.config,
+    ...(opts.args.length > 0 ? { args: opts.args } : {}),
+    ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint === '' ? [] : [opts.entrypoint] } : {}),
+    env: [...envFromFiles, ...opts.env],
+    hostEnv: env,
+    ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
+    user,
+    hostname,
+    terminal: opts.tty,
+    readOnly: opts.readOnly,
+    privileged: opts.privileged,
+    capAdd: opts.capAdd,
+    capDrop: opts.capDrop,
+    network: opts.network,
+    mounts: opts.mounts,
+    ...(opts.privileged ? { devices: listHostDevices() } : {}),
+    rootfsPath: 'rootfs',
+    etcFiles: { hosts: l.hosts, hostname: l.hostname, resolvConf: l.resolvConf },
+    hardLimits: hardLimits(),
+  });
+  for (const m of opts.mounts) {
+    // docker's -v creates a missing host directory; --mount would refuse, but both reach here as binds.
+    if (m.type === 'bind') mkdirSync(m.source, { recursive: true });
+  }
+  writeFileSync(l.config, JSON.stringify(spec));
+  const p = spec.process!;
+  return {
+    options: opts,
+    imageDigest: image.digest,
+    process: { args: p.args ?? [], env: p.env ?? [], cwd: p.cwd, uid: p.user.uid, gid: p.user.gid, terminal: Boolean(p.terminal) },
+    hostname,
+    ...(config.config?.StopSignal ? { stopSignal: config.config.StopSignal } : {}),
+  };
+}
+
+/** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. */
+export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }): void {
+  const lowers = image.layers
+    .map((layer) => {
+      const snap = store.snapshots.get(layer.chainId);
+      if (!snap) throw new SkiffError('store', `snapshot ${layer.chainId} is missing; pull the image again`);
+      return String(snap.id);
+    })
+    .reverse();
+  if (lowers.length === 0) {
+    // An image without layers still needs one lower: an empty directory of the container's own.
+    const empty = `${l.dir}/empty`;
+    mkdirSync(empty, { recursive: true });
+    lowers.push(empty);
+  }
+  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs });
+}

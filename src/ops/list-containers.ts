@@ -1,0 +1,32 @@
+// ps: the records, brought up to date from runc's state and conmon's exit files, filtered.
+import type { Container } from './container-options.js';
+import { type Filters, matches } from './container-filters.js';
+import { refresh } from './container-status.js';
+import { type OpsContext, withStore } from './context.js';
+import { findImage } from './resolve-image.js';
+
+export interface ListOptions {
+  all: boolean;
+  /** Only the N most recently created (any state), as docker's -n and -l. */
+  last?: number;
+  filters: Filters;
+}
+
+export function listContainers(ctx: OpsContext, opts: ListOptions): Container[] {
+  return withStore(ctx, (store) => {
+    const imageIds = new Map<string, Set<string>>();
+    const idsOf = (ref: string): Set<string> => {
+      let ids = imageIds.get(ref);
+      if (!ids) {
+        ids = new Set((findImage(store, ref)?.records ?? []).map((r) => r.configDigest));
+        imageIds.set(ref, ids);
+      }
+      return ids;
+    };
+    let list = store.containers.list<Container['spec']>().map((c) => refresh(store, c));
+    // -n/-l pick the newest containers whatever their state; a status filter implies all.
+    const all = opts.all || opts.last !== undefined || opts.filters.has('status') || opts.filters.has('exited');
+    if (opts.last !== undefined) list = list.slice(0, opts.last);
+    return list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));
+  });
+}

@@ -1,0 +1,38 @@
+// run = create + start; start finds a created or exited container and starts it again.
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { Container, CreateOptions } from './container-options.js';
+import { type OpsContext, withStore } from './context.js';
+import { type CreateHooks, createContainer } from './create-container.js';
+import { requireContainer } from './find-container.js';
+import { startDetached, startForeground } from './start-container.js';
+
+export interface StartRequest {
+  detach: boolean;
+  /** Foreground only: runc's stdio (the caller's terminal or pipes). */
+  stdio?: StdioOptions;
+  /** Foreground only: the runc child, so the caller can forward signals and pipe output. */
+  onChild?: (child: ChildProcess) => void;
+  /** Called once the container record exists (docker prints the ID of a detached one). */
+  onCreated?: (c: Container) => void;
+}
+
+/** The container's exit code in the foreground; undefined once a detached container runs. */
+export function startContainer(ctx: OpsContext, target: string | Container, req: StartRequest): Promise<number | undefined> {
+  return withStore(ctx, async (store) => {
+    const c = typeof target === 'string' ? requireContainer(store, target) : target;
+    if (req.detach) {
+      await startDetached(ctx, store, c);
+      return undefined;
+    }
+    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit');
+    req.onChild?.(fg.child);
+    return fg.done;
+  });
+}
+
+export async function runContainer(ctx: OpsContext, opts: CreateOptions, req: StartRequest, hooks: CreateHooks = {}): Promise<{ container: Container; exitCode: number | undefined }> {
+  const container = await createContainer(ctx, opts, hooks);
+  req.onCreated?.(container);
+  const exitCode = await startContainer(ctx, container, req);
+  return { container, exitCode };
+}

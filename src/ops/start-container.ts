@@ -1,0 +1,144 @@
+// start: a foreground start is runc run waited on by this process; a detached one is handed to
+// conmon, which holds stdio, writes the log and records the exit code, so no Node process stays.
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { SkiffError } from '../errors.js';
+import { createWithConmon } from '../runtime/conmon.js';
+import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import { checkExecutable } from '../runtime/find-executable.js';
+import { isMountPoint } from '../runtime/overlay.js';
+import {
+  type Runc,
+  deleteState,
+  exitStatus,
+  processStat,
+  runcCommand,
+  runtimeError,
+  runtimeErrorExitCode,
+  runtimePath,
+  shortRuntimeError,
+  spawnRun,
+} from '../runtime/runc.js';
+import type { Store } from '../store/store.js';
+import { destroyContainer } from './container-cleanup.js';
+import type { Container } from './container-options.js';
+import { refresh } from './container-status.js';
+import type { OpsContext } from './context.js';
+import { mountRootfs } from './create-container.js';
+
+export function runcFor(ctx: OpsContext, store: Store): Runc {
+  return { bin: runtimePath(ctx.env), root: store.paths.runc, env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } };
+}
+
+/** Checks and readies a container to start: mounted, no stale runc state, no old exit record. */
+async function prepareStart(store: Store, runc: Runc, c: Container): Promise<ContainerLayout> {
+  const current = refresh(store, c);
+  if (current.state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
+  const l = containerLayout(store.paths, c.id);
+  await deleteState(runc, c.id);
+  if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) });
+  for (const f of [l.pidFile, l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
+  const p = c.spec.process;
+  checkExecutable({
+    root: l.rootfs,
+    command: p.args[0] ?? '',
+    env: p.env,
+    cwd: p.cwd,
+    hidden: c.spec.options.mounts.map((m) => m.destination),
+  });
+  return l;
+}
+
+function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', monitorPid: number, pid: number | null): void {
+  const ok = store.containers.update(
+    c.id,
+    {
+      state: 'running',
+      monitor,
+      monitorPid,
+      monitorStart: processStat(monitorPid)?.start ?? null,
+      pid,
+      exitCode: null,
+      startedAt: Date.now(),
+      finishedAt: null,
+    },
+    { state: ['created', 'exited'] },
+  );
+  if (!ok) throw new SkiffError('conflict', `container ${c.name} was started or removed by another command`);
+}
+
+/** Records an exit and, for --rm containers, removes the container. */
+export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null): Promise<void> {
+  store.containers.update(c.id, { state: 'exited', exitCode, pid: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
+  if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id);
+}
+
+export interface Foreground {
+  child: ChildProcess;
+  /** Resolves with the container's exit code; rejects with a SkiffError if it could not start. */
+  done: Promise<number>;
+}
+
+/** Starts the container in the foreground: runc run as a child of this process. */
+export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions): Promise<Foreground> {
+  const runc = runcFor(ctx, store);
+  let l: ContainerLayout;
+  try {
+    l = await prepareStart(store, runc, c);
+  } catch (err) {
+    if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
+    throw err;
+  }
+  markRunning(store, c, 'skiff', process.pid, null);
+  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, pidFile: l.pidFile, logFile: l.runcLog, stdio });
+  const done = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(exitStatus(code, signal)));
+  }).then(
+    async (code) => {
+      const failure = code !== 0 ? runtimeError(l.runcLog) : undefined;
+      const exitCode = failure ? runtimeErrorExitCode(failure) : code;
+      await finish(store, runc, c, exitCode);
+      // runc printed its error on the stderr it shares with the container.
+      if (failure) throw new SkiffError('internal', shortRuntimeError(failure), { exitCode, reported: true });
+      return exitCode;
+    },
+    async (err: unknown) => {
+      await finish(store, runc, c, null);
+      throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
+    },
+  );
+  return { child, done };
+}
+
+/** Starts the container under conmon and returns once it runs; nothing of this process stays. */
+export async function startDetached(ctx: OpsContext, store: Store, c: Container): Promise<void> {
+  const runc = runcFor(ctx, store);
+  const l = await prepareStart(store, runc, c).catch(async (err: unknown) => {
+    if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
+    throw err;
+  });
+  mkdirSync(l.exitDir, { recursive: true });
+  mkdirSync(l.conmonDir, { recursive: true });
+  try {
+    const started = await createWithConmon({
+      id: c.id,
+      name: c.name,
+      bundle: l.bundle,
+      runtime: runc.bin,
+      runtimeRoot: runc.root,
+      logPath: l.log,
+      exitDir: l.exitDir,
+      persistDir: l.conmonDir,
+      terminal: c.spec.process.terminal,
+      stdin: c.spec.options.interactive,
+      ...(ctx.selfCommand ? { exitCommand: [...ctx.selfCommand, '--root', ctx.root, 'container', 'cleanup', c.id] } : {}),
+      env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    markRunning(store, c, 'conmon', started.conmonPid, started.pid);
+    await runcCommand(runc, ['start', c.id], l.runcLog);
+  } catch (err) {
+    await finish(store, runc, c, err instanceof SkiffError ? err.exitCode : null);
+    throw err;
+  }
+}

@@ -1,0 +1,162 @@
+// runc, called directly. State questions (is it running? which pid?) are answered from runc's
+// own state.json and /proc, never by spawning runc: `ps` must not cost a process per container.
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { SkiffError, messageOf } from '../errors.js';
+
+let resolved: string | undefined;
+
+/** The runtime binary: $SKIFF_RUNTIME, else runc from PATH. conmon needs an absolute path. */
+export function runtimePath(env: NodeJS.ProcessEnv): string {
+  if (env.SKIFF_RUNTIME) return env.SKIFF_RUNTIME;
+  if (resolved) return resolved;
+  for (const dir of (env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    const p = join(dir, 'runc');
+    try {
+      accessSync(p, constants.X_OK);
+      return (resolved = p);
+    } catch {
+      // next
+    }
+  }
+  throw new SkiffError('not-found', 'runc is not installed (apt-get install runc)');
+}
+
+export interface Runc {
+  bin: string;
+  root: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunForeground {
+  id: string;
+  bundle: string;
+  pidFile: string;
+  /** runc's own errors go here (JSON lines), so they can be told from the container's output. */
+  logFile: string;
+  stdio: StdioOptions;
+}
+
+export function spawnRun(r: Runc, o: RunForeground): ChildProcess {
+  return spawn(r.bin, ['--root', r.root, '--log', o.logFile, '--log-format', 'json', 'run', '--bundle', o.bundle, '--pid-file', o.pidFile, o.id], {
+    stdio: o.stdio,
+    env: r.env,
+  });
+}
+
+/** Runs a runc subcommand to completion; rejects with runc's message on failure. */
+export function runcCommand(r: Runc, args: string[], logFile?: string): Promise<void> {
+  const log = logFile ? ['--log', logFile, '--log-format', 'json'] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(r.bin, ['--root', r.root, ...log, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: r.env });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', (err) => reject(new SkiffError('internal', `cannot run ${r.bin}: ${messageOf(err)}`, { cause: err })));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const msg = (logFile && runtimeError(logFile)) || lastLine(stderr) || `runc ${args[0]} exited with status ${code}`;
+      reject(new SkiffError('internal', msg, { exitCode: runtimeErrorExitCode(msg) }));
+    });
+  });
+}
+
+function lastLine(s: string): string {
+  const lines = s.trim().split('\n').filter(Boolean);
+  const last = lines[lines.length - 1] ?? '';
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(last);
+  return m ? JSON.parse(`"${m[1]}"`) : last;
+}
+
+/** The last error runc logged (its JSON log), or undefined. */
+export function runtimeError(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let msg: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const rec = JSON.parse(line) as { level?: string; msg?: string };
+      if (rec.level === 'error' && rec.msg) msg = rec.msg;
+    } catch {
+      // a torn last line
+    }
+  }
+  return msg;
+}
+
+/** docker's mapping of a failed start: 127 command not found, 126 cannot be invoked, else 125. */
+export function runtimeErrorExitCode(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message) && /exec[: ]/.test(message)) return 127;
+  if (/permission denied|exec format error|is a directory/i.test(message) && /exec[: ]/.test(message)) return 126;
+  return 125;
+}
+
+/** The part of runc's message a user needs: drop runc's own prefixes. */
+export function shortRuntimeError(message: string): string {
+  return message.replace(/^runc (run|create|start|exec) failed: /, '').replace(/^unable to start container process: /, '');
+}
+
+export interface LiveState {
+  pid: number;
+}
+
+/** The container's init process if runc has state for it and that very process still runs. */
+export function liveState(runcRoot: string, id: string): LiveState | undefined {
+  let st: { init_process_pid?: number; init_process_start?: number };
+  try {
+    st = JSON.parse(readFileSync(join(runcRoot, id, 'state.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const pid = st.init_process_pid;
+  if (!pid || !processStartMatches(pid, st.init_process_start)) return undefined;
+  return { pid };
+}
+
+/** Whether runc holds any state for the container (running or stopped but not deleted). */
+export function hasState(runcRoot: string, id: string): boolean {
+  return existsSync(join(runcRoot, id));
+}
+
+/** True when pid runs and (if known) started at the given clock tick: pids get reused. */
+export function processStartMatches(pid: number, start: number | undefined | null): boolean {
+  const st = processStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return false;
+  return start == null || st.start === start;
+}
+
+/** A process's state letter and start time (clock ticks after boot), from /proc. */
+export function processStat(pid: number | 'self'): { state: string; start: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime 22.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0]!, start: Number(fields[19]) };
+}
+
+/** Removes runc's state for a container, killing what is left of it. */
+export async function deleteState(r: Runc, id: string): Promise<void> {
+  if (!hasState(r.root, id)) return;
+  try {
+    await runcCommand(r, ['delete', '--force', id]);
+  } catch (err) {
+    // runc refuses state whose process is gone in odd ways; the directory is all that is left.
+    if (liveState(r.root, id)) throw err;
+    rmSync(join(r.root, id), { recursive: true, force: true });
+  }
+}
+
+/** A child's end as a shell reports it: its code, or 128+N when signal N killed it. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
+}
