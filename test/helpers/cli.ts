@@ -1,11 +1,13 @@
 // Runs skiff in-process (fast, for most tests) or as a child process (for kill tests).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import { MNT_DETACH, umount2 } from '../../src/sys/libc.js';
+import { mountsUnder } from './container-check.js';
 
 export const SKIFF_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'skiff');
 
@@ -32,8 +34,21 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
   return { child, done };
 }
 
-/** A fresh store root, removed by the returned cleanup. */
+/**
+ * A fresh store root, removed by the returned cleanup. Containers a failed test left are
+ * killed and their mounts detached first: a recursive delete must never walk into a mount.
+ */
 export function tempRoot(): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'skiff-test-'));
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    cleanup: () => {
+      const runcRoot = join(root, 'run', 'runc');
+      if (existsSync(runcRoot)) {
+        for (const id of readdirSync(runcRoot)) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });
+      }
+      for (const m of mountsUnder(root).reverse()) umount2(m, MNT_DETACH);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
