@@ -29,3 +29,4 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 npx --no-install tsc -p tsconfig.json
+node scripts/bundle.mjs

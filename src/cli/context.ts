@@ -21,6 +21,7 @@ export function opsContext(cmd: Command, io: CliIO): OpsContext {
     root: g.root ?? defaultRoot(io.env),
     env: io.env,
     insecureRegistries: g.insecureRegistry ?? [],
-    selfCommand: [process.execPath, SKIFF_BIN],
+    // As a process, skiff is whatever was run (bin/skiff, bundled or not); in-process (tests), the repository's launcher.
+    selfCommand: [process.execPath, io.isProcess && process.argv[1] ? process.argv[1] : SKIFF_BIN],
   };
 }

@@ -1,4 +1,5 @@
 // Worker threads for unpacking layers: each runs one layer at a time (see unpack-worker.ts).
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SkiffError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
@@ -32,7 +33,8 @@ export class UnpackWorker {
   private dead: Error | undefined;
 
   constructor() {
-    this.worker = new Worker(new URL('./unpack-worker.js', import.meta.url));
+    // The worker sits next to this module: unpack-worker.js under dist/src, .cjs in the bundle.
+    this.worker = new Worker(new URL(`./unpack-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url));
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.die(err));
     this.worker.on('exit', (code) => this.die(new Error(`unpack worker exited with code ${code}`)));

@@ -1,7 +1,7 @@
 // Distribution-spec client: one per registry host. Handles scheme choice, auth challenges,
 // token caching, retries and redirects; callers see plain responses or SkiffErrors.
-import http from 'node:http';
-import https from 'node:https';
+import type { Agent } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Response, RequestInit } from 'node-fetch';
 import { SkiffError, messageOf } from '../errors.js';
@@ -28,9 +28,21 @@ export interface RegistryClientOptions {
 export type Action = 'pull' | 'push' | 'pull,push';
 
 const MAX_REDIRECTS = 5;
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
-const insecureHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+// node:http and node:https load on the first request, like node-fetch: `run` and `ps` never need them.
+const requireBuiltin = createRequire(import.meta.url);
+let agentCache: { http: Agent; https: Agent; insecureHttps: Agent } | undefined;
+function agents(): { http: Agent; https: Agent; insecureHttps: Agent } {
+  if (!agentCache) {
+    const http = requireBuiltin('node:http') as typeof import('node:http');
+    const https = requireBuiltin('node:https') as typeof import('node:https');
+    agentCache = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+      insecureHttps: new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }),
+    };
+  }
+  return agentCache;
+}
 
 type Fetch = typeof import('node-fetch').default;
 let fetchImpl: Promise<Fetch> | undefined;
@@ -167,7 +179,7 @@ export class RegistryClient {
       if (this.opts.insecure) {
         // Like docker for insecure registries: HTTPS first, HTTP if TLS cannot be spoken at all.
         try {
-          await fetch(`https://${this.host}/v2/`, { agent: insecureHttpsAgent, signal: AbortSignal.timeout(this.timeoutMs) });
+          await fetch(`https://${this.host}/v2/`, { agent: agents().insecureHttps, signal: AbortSignal.timeout(this.timeoutMs) });
         } catch (err) {
           const code = (err as { code?: string }).code ?? '';
           if (/^(EPROTO|ECONNREFUSED|ECONNRESET|ERR_SSL)/.test(code) || /SSL|wrong version|EPROTO/i.test(messageOf(err))) this.scheme = 'http';
@@ -241,7 +253,7 @@ export class RegistryClient {
         headers: h,
         redirect: 'manual',
         signal: attemptCtl.signal as RequestInit['signal'],
-        agent: current.protocol === 'http:' ? httpAgent : this.opts.insecure ? insecureHttpsAgent : httpsAgent,
+        agent: current.protocol === 'http:' ? agents().http : this.opts.insecure ? agents().insecureHttps : agents().https,
       };
       if (body !== undefined) init.body = body;
       let res: Response;
@@ -321,7 +333,7 @@ export class RegistryClient {
       try {
         const res = await fetch(url.toString(), {
           headers,
-          agent: url.protocol === 'http:' ? httpAgent : this.opts.insecure ? insecureHttpsAgent : httpsAgent,
+          agent: url.protocol === 'http:' ? agents().http : this.opts.insecure ? agents().insecureHttps : agents().https,
           signal: AbortSignal.timeout(this.timeoutMs) as RequestInit['signal'],
         });
         if (isRetryableStatus(res.status) && attempt < this.retry.retries) {

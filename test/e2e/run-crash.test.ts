@@ -1,0 +1,87 @@
+// A killed `run` and many runs at once: `kill -9` of skiff at any point of run, followed by
+// `ps -a` and `rm`, leaves no mount, runc state or directory; 20 `run --rm` at once all succeed
+// and leave a consistent store.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { busyboxLayer } from '../helpers/busybox.js';
+import { runCli, spawnCli, tempRoot } from '../helpers/cli.js';
+import { assertNoContainers, processesMentioning } from '../helpers/container-check.js';
+import { pushImage } from '../helpers/push.js';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import { assertStoreClean } from '../helpers/store-check.js';
+
+describe('run under kill -9 and concurrency', () => {
+  let reg: RunningRegistry;
+  let image: string;
+  const { root, cleanup } = tempRoot();
+  const cli = (...args: string[]) => runCli(['--root', root, ...args]);
+
+  before(async () => {
+    reg = await startRegistry();
+    await pushImage(reg.url, 'crash/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
+    image = `${reg.host}/crash/busybox:latest`;
+    const pulled = await cli('pull', '-q', image);
+    assert.equal(pulled.code, 0, pulled.stderr);
+  });
+  after(async () => {
+    await reg?.stop();
+    cleanup();
+  });
+
+  /** Removes whatever ps -a lists, then checks nothing is left of any container. */
+  async function removeAllAndCheck(context: string): Promise<void> {
+    const ps = await cli('ps', '-a', '-q', '--no-trunc');
+    assert.equal(ps.code, 0, `${context}: ps -a failed: ${ps.stderr}`);
+    const ids = ps.stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) {
+      const rm = await cli('rm', '-f', ...ids);
+      assert.equal(rm.code, 0, `${context}: rm -f failed: ${rm.stderr}`);
+    }
+    assertNoContainers(root);
+    // An orphaned `runc run` lives until its container is gone; rm -f killed the container.
+    for (let i = 0; i < 40 && processesMentioning(root).length > 0; i++) await sleep(50);
+    assert.deepEqual(processesMentioning(root), [], `${context}: processes left`);
+    assertStoreClean(root);
+  }
+
+  const DELAYS_MS = [0, 40, 80, 120, 160, 200, 260, 350, 500];
+
+  for (const mode of ['foreground --rm', 'detached']) {
+    for (const delay of DELAYS_MS) {
+      test(`${mode}: kill -9 of skiff after ${delay} ms, then ps -a and rm, leaves nothing`, async () => {
+        const args = mode === 'detached' ? ['run', '-d', image, 'sleep', '5'] : ['run', '--rm', image, 'sleep', '5'];
+        const { child } = spawnCli(['--root', root, ...args]);
+        // 'exit', not 'close': the orphaned runc and the container keep the output pipes open.
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await sleep(delay);
+        child.kill('SIGKILL');
+        await exited;
+        await removeAllAndCheck(`${mode} killed after ${delay} ms`);
+      });
+    }
+  }
+
+  test('20 run --rm at once all succeed, and the store is consistent afterwards', async () => {
+    const runs = Array.from({ length: 20 }, (_, i) => spawnCli(['--root', root, 'run', '--rm', image, 'echo', `run-${i}`]).done);
+    const results = await Promise.all(runs);
+    results.forEach((r, i) => {
+      assert.equal(r.code, 0, `run ${i}: ${r.stderr}`);
+      assert.equal(r.stdout, `run-${i}\n`);
+    });
+    await removeAllAndCheck('after 20 concurrent runs');
+  });
+
+  test('20 run -d at once, then rm -f of all at once', async () => {
+    const runs = await Promise.all(Array.from({ length: 20 }, () => spawnCli(['--root', root, 'run', '-d', image, 'sleep', '30']).done));
+    const ids = runs.map((r) => {
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    });
+    const ps = await cli('ps', '-q', '--no-trunc');
+    assert.deepEqual(new Set(ps.stdout.split('\n').filter(Boolean)), new Set(ids));
+    const removals = await Promise.all(ids.map((id) => spawnCli(['--root', root, 'rm', '-f', id]).done));
+    for (const r of removals) assert.equal(r.code, 0, r.stderr);
+    await removeAllAndCheck('after 20 concurrent rm -f');
+  });
+});
