@@ -8,28 +8,17 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startRegistry } from '../test/helpers/registry.js';
 import { pushBlob, putManifest } from '../test/helpers/push.js';
+import { SKIFF, ensureTools as ensure, interleave, median, podmanConf, sh, timeIt } from './lib.js';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SKIFF = join(REPO_ROOT, 'bin', 'skiff');
 const CACHE = process.env.SKIFF_BENCH_CACHE ?? '/var/tmp/skiff-bench';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MIRROR = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 
-function sh(cmd: string, opts: { cwd?: string } = {}): string {
-  return execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
-}
-
 function ensureTools(): void {
-  const need = ['debootstrap', 'podman', 'curl'].filter((t) => spawnSync('bash', ['-c', `command -v ${t}`]).status !== 0);
-  if (need.length > 0) {
-    console.error(`bench: installing ${need.join(' ')}`);
-    sh(`apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${need.join(' ')} >/dev/null`);
-  }
+  ensure(['debootstrap', 'podman', 'curl']);
 }
 
 interface Layer { file: string; digest: string; diffId: string; size: number }
@@ -82,17 +71,6 @@ async function push(url: string, layers: Layer[]): Promise<void> {
   await putManifest(url, 'bench/debian', 'latest', manifest, 'application/vnd.oci.image.manifest.v1+json');
 }
 
-function timeIt(fn: () => void): number {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function limitRun(url: string, layers: Layer[]): Promise<number> {
   const base = mkdtempSync(join(CACHE, 'limit-'));
   const t = process.hrtime.bigint();
@@ -139,8 +117,7 @@ async function main(): Promise<void> {
   const uncompressed = layers.reduce((n, l) => n + statSync(l.file.replace(/\.gz$/, '')).size, 0);
   const files = Number(sh(`for l in ${layers.map((l) => l.file.replace(/\.gz$/, '')).join(' ')}; do tar -tf $l; done | wc -l`).trim());
   const reg = await startRegistry();
-  const conf = join(mkdtempSync(join(tmpdir(), 'skiff-bench-conf-')), 'containers.conf');
-  writeFileSync(conf, '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n');
+  const conf = podmanConf();
   try {
     await push(reg.url, layers);
     const ref = `${reg.host}/bench/debian:latest`;
@@ -151,8 +128,6 @@ async function main(): Promise<void> {
     // Interleaved, so drift in the machine's load affects all three alike; each starts after
     // the previous one's writes reached the disk (sync), so none pays for another's writeback.
     const settle = (): void => void spawnSync('sync');
-    // The order rotates each round: whoever runs first after a quiet spell gets the disk's burst
-    // budget, and that must not always be the same contestant.
     const contestants: (() => Promise<void>)[] = [
       async () => void limit.push(await limitRun(reg.url, layers)),
       async () => void skiff.push(skiffRun(ref)),
@@ -164,12 +139,7 @@ async function main(): Promise<void> {
         }
       },
     ];
-    for (let i = 0; i < RUNS; i++) {
-      for (let k = 0; k < contestants.length; k++) {
-        settle();
-        await contestants[(i + k) % contestants.length]!();
-      }
-    }
+    await interleave(RUNS, contestants, settle);
     const l = median(limit);
     const s = median(skiff);
     console.log(`limit  (curl | gzip -d | tar -x, layers in parallel): ${l.toFixed(2)} s   runs: ${limit.map((x) => x.toFixed(2)).join(' ')}`);

@@ -1,0 +1,59 @@
+// What the benchmarks share: timing, medians, interleaved rounds and podman's configuration.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SKIFF = join(REPO_ROOT, 'bin', 'skiff');
+
+export function sh(cmd: string, opts: { cwd?: string } = {}): string {
+  return execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+}
+
+export function ensureTools(tools: string[]): void {
+  const need = tools.filter((t) => spawnSync('bash', ['-c', `command -v ${t}`]).status !== 0);
+  if (need.length > 0) {
+    console.error(`bench: installing ${need.join(' ')}`);
+    sh(`apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${need.join(' ')} >/dev/null`);
+  }
+}
+
+export function timeIt(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/**
+ * Runs each contestant once per round, rotating who goes first, so drift in the machine's
+ * load and any "first after a quiet spell" advantage fall on all alike.
+ */
+export async function interleave(rounds: number, contestants: (() => void | Promise<void>)[], between?: () => void): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < contestants.length; k++) {
+      between?.();
+      await contestants[(i + k) % contestants.length]!();
+    }
+  }
+}
+
+/**
+ * podman as a peer: runc (this host's crun refuses hybrid cgroups) and ulimits within the
+ * caller's hard limits (podman's default nofile of 1048576 fails here).
+ */
+export function podmanConf(): string {
+  const conf = join(mkdtempSync(join(tmpdir(), 'skiff-bench-conf-')), 'containers.conf');
+  writeFileSync(conf, '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n');
+  return conf;
+}
+
+export function ms(s: number): string {
+  return `${(s * 1000).toFixed(0)} ms`;
+}

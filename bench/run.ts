@@ -1,0 +1,99 @@
+// bench/run: `skiff run --rm IMAGE true`, measured in one run against its floor — `node -e 0`
+// followed by a bare `runc run` of a prepared bundle (what any Node CLI over runc must pay) —
+// and against `podman run --rm`. All three run the same busybox root with no network
+// namespace work beyond a fresh empty one. Prints times and ratios; exits 0 whatever they are.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSpec } from '../src/oci/runtime-spec.js';
+import { busyboxLayer } from '../test/helpers/busybox.js';
+import { pushImage } from '../test/helpers/push.js';
+import { startRegistry } from '../test/helpers/registry.js';
+import { SKIFF, ensureTools, interleave, median, ms, podmanConf, timeIt } from './lib.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[] };
+
+/** A bundle runc can run directly: skiff's own rootfs of the image and a spec with skiff's defaults. */
+function prepareBundle(dir: string, skiffRoot: string, image: string): void {
+  // The rootfs is a plain copy of what skiff would mount, so runc does the same work on the same files.
+  const created = execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'create', image, 'true'], { encoding: 'utf8' }).trim();
+  cpSync(join(skiffRoot, 'containers', created, 'rootfs'), join(dir, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+  execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'rm', created], quiet);
+  const etc = join(dir, 'etc');
+  mkdirSync(etc);
+  for (const f of ['hosts', 'hostname', 'resolv.conf']) writeFileSync(join(etc, f), '');
+  const spec = buildSpec({
+    image: undefined,
+    args: ['true'],
+    env: [],
+    hostEnv: {},
+    user: { uid: 0, gid: 0, additionalGids: [] },
+    hostname: 'bench',
+    terminal: false,
+    readOnly: false,
+    privileged: false,
+    capAdd: [],
+    capDrop: [],
+    network: 'none',
+    mounts: [],
+    rootfsPath: 'rootfs',
+    etcFiles: { hosts: join(etc, 'hosts'), hostname: join(etc, 'hostname'), resolvConf: join(etc, 'resolv.conf') },
+    hardLimits: { nofile: 1024 },
+  });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+}
+
+async function main(): Promise<void> {
+  ensureTools(['podman']);
+  const work = mkdtempSync('/var/tmp/skiff-bench-run-');
+  const reg = await startRegistry();
+  const conf = podmanConf();
+  const podmanEnv = { ...process.env, CONTAINERS_CONF: conf };
+  const podmanArgs = ['--root', join(work, 'podman', 'root'), '--runroot', join(work, 'podman', 'run'), '--storage-driver', 'overlay'];
+  try {
+    await pushImage(reg.url, 'bench/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
+    const image = `${reg.host}/bench/busybox:latest`;
+    const skiffRoot = join(work, 'skiff');
+    execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'pull', '-q', image], quiet);
+    const bundle = join(work, 'bundle');
+    mkdirSync(bundle);
+    prepareBundle(bundle, skiffRoot, image);
+    execFileSync('podman', [...podmanArgs, 'pull', '-q', '--tls-verify=false', image], { ...quiet, env: podmanEnv });
+    // Warm-up: the first start of each pays for cold caches (and skiff writes its code cache).
+    execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'run', '--rm', image, 'true'], quiet);
+    execFileSync('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', image, 'true'], { ...quiet, env: podmanEnv });
+
+    const floor: number[] = [];
+    const skiff: number[] = [];
+    const podman: number[] = [];
+    let n = 0;
+    await interleave(RUNS, [
+      () => {
+        floor.push(timeIt(() => {
+          execFileSync(process.execPath, ['-e', '0'], quiet);
+          execFileSync('runc', ['--root', join(work, 'runc'), 'run', '--bundle', bundle, `bench-${n++}`], quiet);
+        }));
+      },
+      () => void skiff.push(timeIt(() => execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'run', '--rm', image, 'true'], quiet))),
+      () => void podman.push(timeIt(() => execFileSync('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', image, 'true'], { ...quiet, env: podmanEnv }))),
+    ]);
+    const f = median(floor);
+    const s = median(skiff);
+    const p = median(podman);
+    const runs = (xs: number[]) => xs.map((x) => (x * 1000).toFixed(0)).join(' ');
+    console.log(`${RUNS} rounds, interleaved; medians:`);
+    console.log(`floor  (node -e 0 + runc run, prepared bundle): ${ms(f)}   runs: ${runs(floor)}`);
+    console.log(`skiff run --rm IMAGE true:                      ${ms(s)}   runs: ${runs(skiff)}`);
+    console.log(`podman run --rm --network none IMAGE true:      ${ms(p)}   runs: ${runs(podman)}`);
+    console.log(`ratio skiff/floor:  ${(s / f).toFixed(2)}x  (target <= 1.3x)`);
+    console.log(`ratio skiff/podman: ${(s / p).toFixed(2)}x  (target <= 0.5x)`);
+  } finally {
+    await reg.stop();
+    spawnSync('podman', [...podmanArgs, 'system', 'reset', '-f'], { stdio: 'ignore', env: podmanEnv });
+    spawnSync('umount', ['-R', join(work, 'podman', 'root', 'overlay')], { stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
