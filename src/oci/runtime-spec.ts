@@ -40,6 +40,8 @@ export interface SpecInput {
   annotations?: Record<string, string>;
   /** Device nodes to create in /dev (with --privileged: the host's, see runtime/host-devices.ts). */
   devices?: LinuxDevice[];
+  /** With --privileged: the capabilities the caller can pass on (its bounding set); default all. */
+  hostCapabilities?: string[];
 }
 
 // 1.0.2 is what runc 1.1 declares; nothing we write needs a later version.
@@ -80,7 +82,7 @@ const usage = (message: string): SkiffError => new SkiffError('usage', message);
 
 export function buildSpec(input: SpecInput): Spec {
   const { uid, gid } = input.user;
-  const caps = capabilities(input.capAdd, input.capDrop, input.privileged);
+  const caps = capabilities(input.capAdd, input.capDrop, input.privileged, input.hostCapabilities);
   const mounts = specMounts(input);
   return {
     ociVersion: OCI_VERSION,
@@ -200,12 +202,12 @@ function capabilityName(raw: string, flag: string): string {
   return name;
 }
 
-// docker's TweakCapabilities: privileged gets everything; add ALL wins over drop ALL; drop ALL
+// docker's TweakCapabilities: privileged gets everything (the host's bounding set allows); add ALL wins over drop ALL; drop ALL
 // starts from nothing; otherwise defaults minus drops plus adds.
-function capabilities(capAdd: string[], capDrop: string[], privileged: boolean): string[] {
+function capabilities(capAdd: string[], capDrop: string[], privileged: boolean, host?: string[]): string[] {
   const add = capAdd.map((c) => capabilityName(c, '--cap-add'));
   const drop = new Set(capDrop.map((c) => capabilityName(c, '--cap-drop')));
-  if (privileged) return [...ALL_CAPABILITIES];
+  if (privileged) return ALL_CAPABILITIES.filter((c) => !host || host.includes(c));
   if (add.includes('ALL')) return ALL_CAPABILITIES.filter((c) => !drop.has(c));
   const base = drop.has('ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.has(c));
   return unique([...base, ...add]);

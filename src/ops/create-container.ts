@@ -6,7 +6,7 @@ import { hostname as hostHostname } from 'node:os';
 import { basename } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { resolveUser } from '../oci/image-user.js';
-import { parsePlatform } from '../oci/platform.js';
+import { formatPlatform, parsePlatform, platformMatches } from '../oci/platform.js';
 import { buildSpec } from '../oci/runtime-spec.js';
 import type { ImageConfig } from '../oci/types.js';
 import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
@@ -15,6 +15,7 @@ import { mountOverlay } from '../runtime/overlay.js';
 import { readImageFile } from '../runtime/read-in-root.js';
 import { hardLimits } from '../runtime/rlimits.js';
 import { listHostDevices } from '../runtime/host-devices.js';
+import { boundingCapabilities } from '../runtime/host-capabilities.js';
 import { parseEnvFile } from '../runtime/mount-flags.js';
 import { immediate } from '../store/db.js';
 import type { ImageRecord } from '../store/images.js';
@@ -36,7 +37,14 @@ export async function createContainer(ctx: OpsContext, opts: CreateOptions, hook
   if (opts.name !== undefined && !NAME_PATTERN.test(opts.name)) {
     throw new SkiffError('usage', `invalid container name ${JSON.stringify(opts.name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
-  if (opts.pull === 'always' || (opts.pull === 'missing' && !withStore(ctx, (s) => findImage(s, opts.image)))) {
+  const local = opts.pull === 'always' ? undefined : withStore(ctx, (s) => findImage(s, opts.image))?.records[0];
+  // As docker: a local image of another platform than --platform asks for counts as missing.
+  const want = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const otherPlatform = want && local && !platformMatches(want, parsePlatform(local.platform)) ? local.platform : undefined;
+  if (otherPlatform && opts.pull === 'never') {
+    throw new SkiffError('not-found', `image ${opts.image} was found but does not match the specified platform: wanted ${formatPlatform(want!)}, actual: ${otherPlatform}`);
+  }
+  if (opts.pull === 'always' || (opts.pull === 'missing' && (!local || otherPlatform))) {
     if (opts.pull === 'missing') hooks.onPullStart?.(opts.image);
     await pull(ctx, {
       reference: opts.image,
@@ -152,7 +160,7 @@ function prepareBundle(
     capDrop: opts.capDrop,
     network: opts.network,
     mounts: opts.mounts,
-    ...(opts.privileged ? { devices: listHostDevices() } : {}),
+    ...(opts.privileged ? { devices: listHostDevices(), hostCapabilities: boundingCapabilities() } : {}),
     rootfsPath: 'rootfs',
     etcFiles: { hosts: l.hosts, hostname: l.hostname, resolvConf: l.resolvConf },
     hardLimits: hardLimits(),
