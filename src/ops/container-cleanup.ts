@@ -5,7 +5,9 @@ import { SkiffError } from '../errors.js';
 import { containerLayout } from '../runtime/container-layout.js';
 import { isMountPoint, unmountOverlay } from '../runtime/overlay.js';
 import { type Runc, deleteState } from '../runtime/runc.js';
+import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
+import { collectInTx, emptyTrash } from './gc.js';
 
 /** Unmounts the root, deletes the directory and then the record. Needs no runc state to be left. */
 export function releaseContainer(store: Store, id: string): void {
@@ -15,7 +17,13 @@ export function releaseContainer(store: Store, id: string): void {
   if (isMountPoint(l.rootfs)) throw new SkiffError('store', `cannot remove container ${id.slice(0, 12)}: its root filesystem is still mounted`);
   rmSync(l.conmonDir, { recursive: true, force: true });
   rmSync(l.dir, { recursive: true, force: true });
+  const rec = store.containers.get(id);
   store.containers.delete(id);
+  // The image may have lost its names while this container held it (rmi -f): its config and
+  // layers are garbage now unless something else holds them.
+  if (rec && !store.images.hasConfig(rec.imageId)) {
+    emptyTrash(immediate(store.db, () => collectInTx(store, { blobs: new Set([rec.imageId]), snapshots: new Set(rec.layers) })));
+  }
 }
 
 /** Kills and deletes what runc holds for the container, then releases it. */

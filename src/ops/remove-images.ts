@@ -72,7 +72,8 @@ function collectRemoved(store: Store, removed: ImageRecord[], events: RemoveEven
     }
   }
   const result = collectInTx(store, { blobs, snapshots });
-  const stillUsed = new Set(store.images.list().map((r) => r.configDigest));
+  // An image a container still holds (rmi -f) is untagged, not deleted.
+  const stillUsed = new Set([...store.images.list().map((r) => r.configDigest), ...store.containers.usedInTx().imageIds]);
   for (const r of removed) {
     if (!stillUsed.has(r.configDigest) && !events.some((e) => e.type === 'deleted' && e.id === r.configDigest)) {
       events.push({ type: 'deleted', id: r.configDigest });

@@ -81,6 +81,11 @@ export class ImageStore {
     return (this.db.prepare("SELECT * FROM images WHERE config_digest LIKE ? ORDER BY name").all(`sha256:${hexPrefix}%`) as Row[]).map(fromRow);
   }
 
+  /** Whether any name still points at the image (config digest). */
+  hasConfig(configDigest: Digest): boolean {
+    return this.db.prepare('SELECT 1 FROM images WHERE config_digest = ? LIMIT 1').get(configDigest) !== undefined;
+  }
+
   deleteInTx(name: string): void {
     this.db.prepare('DELETE FROM images WHERE name = ?').run(name);
   }
