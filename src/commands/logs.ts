@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
-import { containerLogs } from '../ops/container-logs.js';
 
 function lines(v: string): number | undefined {
   if (v === 'all') return undefined;
@@ -24,10 +23,11 @@ export function addLogs(cmd: Command, io: CliIO): Command {
       const stop = () => abort.abort();
       process.once('SIGINT', stop);
       try {
-        await containerLogs(opsContext(c, io), {
+        await (await import('../ops/container-logs.js')).containerLogs(opsContext(c, io), {
           container: ref,
           follow: Boolean(f.follow),
-          ...(f.tail !== undefined ? { tail: f.tail } : {}),
+          // 'all' parses to undefined, which commander stores as '': only a number limits.
+          ...(typeof f.tail === 'number' ? { tail: f.tail } : {}),
           ...(f.since !== undefined ? { since: f.since } : {}),
           ...(f.until !== undefined ? { until: f.until } : {}),
           signal: abort.signal,

@@ -26,7 +26,8 @@ export function listContainers(ctx: OpsContext, opts: ListOptions): Container[] 
     let list = store.containers.list<Container['spec']>().map((c) => refresh(store, c));
     // -n/-l pick the newest containers whatever their state; a status filter implies all.
     const all = opts.all || opts.last !== undefined || opts.filters.has('status') || opts.filters.has('exited');
-    if (opts.last !== undefined) list = list.slice(0, opts.last);
-    return list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));
+    list = list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));
+    // As docker: the limit counts the containers that pass the filters.
+    return opts.last !== undefined ? list.slice(0, opts.last) : list;
   });
 }
