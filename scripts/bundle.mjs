@@ -10,7 +10,7 @@ const common = {
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  external: ['better-sqlite3', 'koffi', 'ora', 'cli-table3', 'chalk'],
+  external: ['better-sqlite3', 'koffi', 'ora', 'chalk'],
   // CommonJS has no import.meta; modules use it to find files next to themselves.
   define: { 'import.meta.url': '__skiff_module_url' },
   banner: { js: "var __skiff_module_url = require('node:url').pathToFileURL(__filename).href;" },

@@ -1,23 +1,25 @@
 // Column-aligned tables like nerdctl's (no borders, three spaces between columns).
-import { createRequire } from 'node:module';
+//
+// Written here rather than with cli-table3 (DESIGN.md named it): its layout engine cost about
+// 0.5 ms a row — 34 ms of a 60-container `ps -a` — for borderless columns that need only
+// padding. Widths count wide (East Asian, emoji) characters as two columns, as terminals do.
 
-type Cli3 = new (opts: object) => { push(row: string[]): void; toString(): string };
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u;
+// Combining marks and zero-width characters take no column.
+const ZERO = /[\u0300-\u036F\u200B-\u200F\uFE00-\uFE0F]/u;
 
-// cli-table3 costs ~20 ms to load: only paths that draw a table pay for it.
-const require = createRequire(import.meta.url);
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += ZERO.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return w;
+}
 
 export function renderTable(headers: string[], rows: string[][]): string {
-  const Table = require('cli-table3') as Cli3;
-  const none = '';
-  const t = new Table({
-    head: headers,
-    chars: { top: none, 'top-mid': none, 'top-left': none, 'top-right': none, bottom: none, 'bottom-mid': none, 'bottom-left': none, 'bottom-right': none, left: none, 'left-mid': none, mid: none, 'mid-mid': none, right: none, 'right-mid': none, middle: '   ' },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-  });
-  for (const r of rows) t.push(r);
-  return t
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n');
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c + ' '.repeat(widths[i]! - displayWidth(c)))
+      .join('   ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
 }
