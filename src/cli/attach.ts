@@ -1,7 +1,7 @@
 // A foreground container's stdio and signals: the caller's own terminal when skiff runs as a
 // process (runc then owns it directly), pipes when the CLI runs in-process (tests).
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 import type { CliIO } from './io.js';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -13,7 +13,8 @@ export function foregroundStdio(io: CliIO, interactive: boolean): StdioOptions {
 
 /** Whether stdin is a terminal, asked of the fd: reading process.stdin would change it. */
 export function stdinIsTTY(io: CliIO): boolean {
-  return Boolean(io.isProcess) && isatty(0);
+  // node:tty (and node:net under it) loads only when a command asks for a terminal.
+  return Boolean(io.isProcess) && (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
 }
 
 /** Connects piped streams and forwards this process's signals to runc, which passes them on. */

@@ -6,9 +6,6 @@ import { opsContext } from '../cli/context.js';
 import { type CliIO, out } from '../cli/io.js';
 import { renderInspect } from '../cli/render-inspect.js';
 import { SkiffError } from '../errors.js';
-import { inspectContainers } from '../ops/inspect-container.js';
-import { inspectImages } from '../ops/inspect-image.js';
-import { cleanupAfterExit, pruneContainers } from '../ops/prune-containers.js';
 import { addCreate } from './create.js';
 import { addExec } from './exec.js';
 import { addKill, addRestart, addStop, addWait } from './lifecycle.js';
@@ -25,8 +22,8 @@ function addContainerInspect(cmd: Command, io: CliIO, setExit: SetExit): Command
     .description('Show detailed information about containers as JSON')
     .argument('<container...>', 'container names or IDs')
     .option('-f, --format <format>', 'a Go template such as {{.State.Status}}, or json (the default)')
-    .action((refs: string[], f: { format?: string }, c: Command) => {
-      const res = inspectContainers(opsContext(c, io), refs);
+    .action(async (refs: string[], f: { format?: string }, c: Command) => {
+      const res = (await import('../ops/inspect-container.js')).inspectContainers(opsContext(c, io), refs);
       renderInspect(io, setExit, res.found, res.errors, f.format);
     });
 }
@@ -39,7 +36,7 @@ function addPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
       if (!f.force && !(await confirm(io, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) {
         throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
       }
-      const res = await pruneContainers(opsContext(c, io));
+      const res = await (await import('../ops/prune-containers.js')).pruneContainers(opsContext(c, io));
       if (res.removed.length > 0) out(io, 'Deleted Containers:');
       reportEach(io, setExit, { done: res.removed, errors: res.errors });
     });
@@ -64,7 +61,7 @@ export function registerContainerCommands(program: Command, io: CliIO, setExit: 
     .command('cleanup', { hidden: true })
     .argument('<id>')
     .action(async (id: string, _f: unknown, c: Command) => {
-      await cleanupAfterExit(opsContext(c, io), id);
+      await (await import('../ops/prune-containers.js')).cleanupAfterExit(opsContext(c, io), id);
     });
 }
 
@@ -75,18 +72,18 @@ export function registerInspect(program: Command, io: CliIO, setExit: SetExit): 
     .argument('<name...>', 'container or image names or IDs')
     .option('-f, --format <format>', 'a Go template such as {{.Id}}, or json (the default)')
     .option('--type <type>', 'only look for this kind: container or image')
-    .action((names: string[], f: { format?: string; type?: string }, c: Command) => {
+    .action(async (names: string[], f: { format?: string; type?: string }, c: Command) => {
       if (f.type && f.type !== 'container' && f.type !== 'image') throw new SkiffError('usage', `invalid --type ${JSON.stringify(f.type)}: container or image`);
       const ctx = opsContext(c, io);
       const found: object[] = [];
       const errors: SkiffError[] = [];
       for (const name of names) {
-        const ctr = f.type === 'image' ? undefined : inspectContainers(ctx, [name]);
+        const ctr = f.type === 'image' ? undefined : (await import('../ops/inspect-container.js')).inspectContainers(ctx, [name]);
         if (ctr && ctr.found.length > 0) {
           found.push(...ctr.found);
           continue;
         }
-        const img = f.type === 'container' ? undefined : inspectImages(ctx, [name]);
+        const img = f.type === 'container' ? undefined : (await import('../ops/inspect-image.js')).inspectImages(ctx, [name]);
         if (img && img.images.length > 0) found.push(...img.images);
         else errors.push(new SkiffError('not-found', `no such object: ${name}`));
       }

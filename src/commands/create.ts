@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
 import { type CliIO, out } from '../cli/io.js';
-import { createContainer } from '../ops/create-container.js';
 import { type CreateFlags, addCreateFlags, toCreateOptions } from './create-flags.js';
 import { checkCidfile, pullHooks } from './run.js';
 
@@ -11,7 +10,7 @@ export function addCreate(cmd: Command, io: CliIO): Command {
     async (image: string, args: string[], f: CreateFlags, c: Command) => {
       checkCidfile(f.cidfile);
       const hooks = pullHooks(io);
-      const ctr = await createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
+      const ctr = await (await import('../ops/create-container.js')).createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
       hooks.progress()?.finish();
       if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });
       out(io, ctr.id);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { attachChild, foregroundStdio } from '../cli/attach.js';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
-import { execInContainer } from '../ops/exec-container.js';
 import { checkTerminal } from './run.js';
 
 interface ExecFlags { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string }
@@ -23,7 +22,7 @@ export function addExec(cmd: Command, io: CliIO, setExit: (code: number) => void
       checkTerminal(io, f);
       let release: (() => void) | undefined;
       try {
-        const code = await execInContainer(opsContext(c, io), {
+        const code = await (await import('../ops/exec-container.js')).execInContainer(opsContext(c, io), {
           container: ref,
           command,
           detach: Boolean(f.detach),

@@ -4,8 +4,6 @@ import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
 import { renderImages } from '../cli/render-images.js';
 import { renderInspect } from '../cli/render-inspect.js';
-import { inspectImages } from '../ops/inspect-image.js';
-import { listImages } from '../ops/list-images.js';
 import { type ImagesFlags, addImagesFlags } from './images.js';
 import { registerPull } from './pull.js';
 import { addRmi } from './rmi.js';
@@ -18,14 +16,14 @@ export function registerImageCommands(program: Command, io: CliIO, setExit: (cod
     .description('Show detailed information about images as JSON')
     .argument('<image...>', 'image names or IDs')
     .option('--format <format>', 'a Go template such as {{.Id}}, or json (the default)')
-    .action((names: string[], opts: { format?: string }, c: Command) => {
-      const res = inspectImages(opsContext(c, io), names);
+    .action(async (names: string[], opts: { format?: string }, c: Command) => {
+      const res = (await import('../ops/inspect-image.js')).inspectImages(opsContext(c, io), names);
       renderInspect(io, setExit, res.images, res.errors, opts.format);
     });
   addImagesFlags(image.command('ls').alias('list').description('List images'))
     .argument('[repository]', 'only images of this repository')
-    .action((repository: string | undefined, opts: ImagesFlags, c: Command) => {
-      renderImages(io, listImages(opsContext(c, io)), opts, repository);
+    .action(async (repository: string | undefined, opts: ImagesFlags, c: Command) => {
+      renderImages(io, (await import('../ops/list-images.js')).listImages(opsContext(c, io)), opts, repository);
     });
   addRmi(image.command('rm').alias('remove'), io, setExit);
   addTag(image.command('tag'), io);

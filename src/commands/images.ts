@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { renderImages } from '../cli/render-images.js';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
-import { listImages } from '../ops/list-images.js';
 
 export interface ImagesFlags {
   quiet?: boolean;
@@ -22,7 +21,7 @@ export function addImagesFlags(cmd: Command): Command {
 export function registerImages(program: Command, io: CliIO): void {
   addImagesFlags(program.command('images').description('List images'))
     .argument('[repository]', 'only images of this repository')
-    .action((repository: string | undefined, opts: ImagesFlags, cmd: Command) => {
-      renderImages(io, listImages(opsContext(cmd, io)), opts, repository);
+    .action(async (repository: string | undefined, opts: ImagesFlags, cmd: Command) => {
+      renderImages(io, (await import('../ops/list-images.js')).listImages(opsContext(cmd, io)), opts, repository);
     });
 }

@@ -2,10 +2,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { opsContext } from '../cli/context.js';
 import { type CliIO, out } from '../cli/io.js';
-import { startContainer } from '../ops/run-container.js';
-import { eachContainer, killContainers, stopContainers, stopOne, waitContainers } from '../ops/signal-containers.js';
-import { refresh } from '../ops/container-status.js';
-import { requireContainer } from '../ops/find-container.js';
 import { reportEach } from './report.js';
 
 type SetExit = (code: number) => void;
@@ -22,7 +18,7 @@ export function addStop(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .option('-t, --time <seconds>', 'seconds to wait before killing (default 10)', seconds)
     .option('-s, --signal <signal>', "signal to send first (default: the image's StopSignal, else SIGTERM)")
     .action(async (refs: string[], f: { time?: number; signal?: string }, c: Command) => {
-      reportEach(io, setExit, await stopContainers(opsContext(c, io), refs, {
+      reportEach(io, setExit, await (await import('../ops/signal-containers.js')).stopContainers(opsContext(c, io), refs, {
         ...(f.time !== undefined ? { timeoutSeconds: Math.max(0, f.time) } : {}),
         ...(f.signal ? { signal: f.signal } : {}),
       }));
@@ -35,7 +31,7 @@ export function addKill(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .argument('<container...>', 'container names or IDs')
     .option('-s, --signal <signal>', 'signal name or number', 'SIGKILL')
     .action(async (refs: string[], f: { signal: string }, c: Command) => {
-      reportEach(io, setExit, await killContainers(opsContext(c, io), refs, f.signal));
+      reportEach(io, setExit, await (await import('../ops/signal-containers.js')).killContainers(opsContext(c, io), refs, f.signal));
     });
 }
 
@@ -45,12 +41,7 @@ export function addRestart(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .argument('<container...>', 'container names or IDs')
     .option('-t, --time <seconds>', 'seconds to wait before killing (default 10)', seconds)
     .action(async (refs: string[], f: { time?: number }, c: Command) => {
-      const ctx = opsContext(c, io);
-      reportEach(io, setExit, await eachContainer(ctx, refs, async (store, ref) => {
-        const ctr = refresh(store, requireContainer(store, ref));
-        if (ctr.state === 'running') await stopOne(ctx, store, ctr, f.time !== undefined ? { timeoutSeconds: Math.max(0, f.time) } : {});
-        await startContainer(ctx, ctr.id, { detach: true });
-      }));
+      reportEach(io, setExit, await (await import('../ops/signal-containers.js')).restartContainers(opsContext(c, io), refs, f.time !== undefined ? { timeoutSeconds: Math.max(0, f.time) } : {}));
     });
 }
 
@@ -59,7 +50,7 @@ export function addWait(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .description('Wait until containers stop, then print their exit codes')
     .argument('<container...>', 'container names or IDs')
     .action(async (refs: string[], _f: unknown, c: Command) => {
-      const res = await waitContainers(opsContext(c, io), refs, (_ref, code) => out(io, code === null ? '-1' : String(code)));
+      const res = await (await import('../ops/signal-containers.js')).waitContainers(opsContext(c, io), refs, (_ref, code) => out(io, code === null ? '-1' : String(code)));
       reportEach(io, setExit, { done: [], errors: res.errors });
     });
 }

@@ -2,8 +2,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
 import { renderContainers } from '../cli/render-containers.js';
-import { parseFilters } from '../ops/container-filters.js';
-import { listContainers } from '../ops/list-containers.js';
 
 interface PsFlags { all?: boolean; quiet?: boolean; last?: number; latest?: boolean; trunc: boolean; filter: string[]; format?: string }
 
@@ -22,11 +20,11 @@ export function addPs(cmd: Command, io: CliIO): Command {
     .option('--no-trunc', 'do not truncate IDs and commands')
     .option('-f, --filter <key=value>', 'filter: id=, name=, label=KEY[=VALUE], status=, exited=CODE, ancestor=IMAGE (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--format <format>', "'table', 'json' (one object per line) or a Go template such as '{{.ID}} {{.Status}}'")
-    .action((f: PsFlags, c: Command) => {
-      const list = listContainers(opsContext(c, io), {
+    .action(async (f: PsFlags, c: Command) => {
+      const list = (await import('../ops/list-containers.js')).listContainers(opsContext(c, io), {
         all: Boolean(f.all),
         ...(f.latest ? { last: 1 } : f.last !== undefined ? { last: f.last } : {}),
-        filters: parseFilters(f.filter),
+        filters: (await import('../ops/container-filters.js')).parseFilters(f.filter),
       });
       renderContainers(io, list, { trunc: f.trunc, ...(f.quiet ? { quiet: true } : {}), ...(f.format ? { format: f.format } : {}) });
     });

@@ -3,7 +3,6 @@ import { opsContext } from '../cli/context.js';
 import { type CliIO, out } from '../cli/io.js';
 import { PullProgress } from '../cli/pull-progress.js';
 import { parsePlatform } from '../oci/platform.js';
-import { pull } from '../ops/pull.js';
 
 export function registerPull(program: Command, io: CliIO): void {
   program
@@ -15,7 +14,7 @@ export function registerPull(program: Command, io: CliIO): void {
     .action(async (image: string, opts: { quiet?: boolean; platform?: string }, cmd: Command) => {
       const progress = opts.quiet ? undefined : new PullProgress(io);
       try {
-        const res = await pull(opsContext(cmd, io), {
+        const res = await (await import('../ops/pull.js')).pull(opsContext(cmd, io), {
           reference: image,
           ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
           ...(progress ? { onEvent: (e) => progress.event(e) } : {}),

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
-import { removeContainers } from '../ops/remove-containers.js';
 import { reportEach } from './report.js';
 
 export function addRm(cmd: Command, io: CliIO, setExit: (code: number) => void): Command {
@@ -10,7 +9,7 @@ export function addRm(cmd: Command, io: CliIO, setExit: (code: number) => void):
     .argument('<container...>', 'container names or IDs')
     .option('-f, --force', 'kill and remove running containers; ignore missing ones')
     .action(async (refs: string[], f: { force?: boolean }, c: Command) => {
-      const res = await removeContainers(opsContext(c, io), refs, Boolean(f.force));
+      const res = await (await import('../ops/remove-containers.js')).removeContainers(opsContext(c, io), refs, Boolean(f.force));
       reportEach(io, setExit, { done: res.removed, errors: res.errors });
     });
 }

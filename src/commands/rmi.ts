@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
 import { type CliIO, err, out } from '../cli/io.js';
-import { removeImages } from '../ops/remove-images.js';
 
 export function addRmi(cmd: Command, io: CliIO, setExit: (code: number) => void): Command {
   return cmd
     .description('Remove one or more images, and the layers nothing else uses')
     .argument('<image...>', 'image names or IDs')
     .option('-f, --force', 'remove an image ID with several names; ignore missing images')
-    .action((names: string[], opts: { force?: boolean }, c: Command) => {
-      const res = removeImages(opsContext(c, io), { names, force: Boolean(opts.force) });
+    .action(async (names: string[], opts: { force?: boolean }, c: Command) => {
+      const res = (await import('../ops/remove-images.js')).removeImages(opsContext(c, io), { names, force: Boolean(opts.force) });
       for (const e of res.events) out(io, e.type === 'untagged' ? `Untagged: ${e.name}` : `Deleted: ${e.id}`);
       for (const e of res.errors) err(io, `skiff: ${e.message}`);
       if (res.errors.length > 0) setExit(res.errors[0]!.exitCode);

@@ -6,7 +6,6 @@ import { type CliIO, err, out } from '../cli/io.js';
 import { PullProgress } from '../cli/pull-progress.js';
 import { SkiffError } from '../errors.js';
 import type { CreateHooks } from '../ops/create-container.js';
-import { runContainer } from '../ops/run-container.js';
 import { type CreateFlags, addCreateFlags, toCreateOptions } from './create-flags.js';
 
 /** runc gives a foreground container the caller's own terminal, so -t needs one on stdin. */
@@ -41,7 +40,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       const hooks = pullHooks(io);
       let detachIO: (() => void) | undefined;
       try {
-        const res = await runContainer(
+        const res = await (await import('../ops/run-container.js')).runContainer(
           opsContext(c, io),
           opts,
           {

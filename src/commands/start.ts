@@ -3,7 +3,6 @@ import { attachChild, foregroundStdio } from '../cli/attach.js';
 import { opsContext } from '../cli/context.js';
 import { type CliIO, err, out } from '../cli/io.js';
 import { SkiffError } from '../errors.js';
-import { startContainer } from '../ops/run-container.js';
 
 export function addStart(cmd: Command, io: CliIO, setExit: (code: number) => void): Command {
   return cmd
@@ -17,7 +16,7 @@ export function addStart(cmd: Command, io: CliIO, setExit: (code: number) => voi
         if (refs.length !== 1) throw new SkiffError('usage', 'start -a attaches to one container at a time');
         let release: (() => void) | undefined;
         try {
-          const code = await startContainer(ctx, refs[0]!, {
+          const code = await (await import('../ops/run-container.js')).startContainer(ctx, refs[0]!, {
             detach: false,
             stdio: foregroundStdio(io, Boolean(f.interactive)),
             onChild: (child) => (release = attachChild(io, child)),
@@ -31,7 +30,7 @@ export function addStart(cmd: Command, io: CliIO, setExit: (code: number) => voi
       let failed: SkiffError | undefined;
       for (const ref of refs) {
         try {
-          await startContainer(ctx, ref, { detach: true });
+          await (await import('../ops/run-container.js')).startContainer(ctx, ref, { detach: true });
           out(io, ref);
         } catch (e) {
           if (!(e instanceof SkiffError)) throw e;

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { containerLayout } from '../runtime/container-layout.js';
 import { readExitFile } from '../runtime/exit-file.js';
-import { liveState, processStartMatches } from '../runtime/runc.js';
+import { liveState, processStartMatches } from '../runtime/runc-state.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
 

@@ -9,6 +9,7 @@ import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { requireContainer } from './find-container.js';
+import { startContainer } from './run-container.js';
 import { runcFor } from './start-container.js';
 
 const POLL_MS = 50;
@@ -79,6 +80,15 @@ export async function stopOne(ctx: OpsContext, store: Store, c: Container, o: St
 function ignoreGone(err: unknown): void {
   if (err instanceof SkiffError && /not running|does not exist|container not found/i.test(err.message)) return;
   throw err;
+}
+
+/** restart: stop (if running), then start in the background, as docker restart does. */
+export function restartContainers(ctx: OpsContext, refs: string[], o: StopOptions): Promise<{ done: string[]; errors: SkiffError[] }> {
+  return eachContainer(ctx, refs, async (store, ref) => {
+    const c = refresh(store, requireContainer(store, ref));
+    if (c.state === 'running') await stopOne(ctx, store, c, o);
+    await startContainer(ctx, c.id, { detach: true });
+  });
 }
 
 export function waitContainers(ctx: OpsContext, refs: string[], onExit: (ref: string, code: number | null) => void): Promise<{ done: string[]; errors: SkiffError[] }> {

@@ -11,7 +11,6 @@ import {
   type Runc,
   deleteState,
   exitStatus,
-  processStat,
   runcCommand,
   runtimeError,
   runtimeErrorExitCode,
@@ -19,6 +18,7 @@ import {
   shortRuntimeError,
   spawnRun,
 } from '../runtime/runc.js';
+import { processStat } from '../runtime/runc-state.js';
 import type { Store } from '../store/store.js';
 import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';

@@ -1,10 +1,10 @@
-// runc, called directly. State questions (is it running? which pid?) are answered from runc's
-// own state.json and /proc, never by spawning runc: `ps` must not cost a process per container.
+// runc, called directly: run, create/start through conmon, exec, kill, delete.
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
+import { hasState, liveState } from './runc-state.js';
 
 let resolved: string | undefined;
 
@@ -100,48 +100,6 @@ export function runtimeErrorExitCode(message: string): number {
 /** The part of runc's message a user needs: drop runc's own prefixes. */
 export function shortRuntimeError(message: string): string {
   return message.replace(/^runc (run|create|start|exec) failed: /, '').replace(/^unable to start container process: /, '');
-}
-
-export interface LiveState {
-  pid: number;
-}
-
-/** The container's init process if runc has state for it and that very process still runs. */
-export function liveState(runcRoot: string, id: string): LiveState | undefined {
-  let st: { init_process_pid?: number; init_process_start?: number };
-  try {
-    st = JSON.parse(readFileSync(join(runcRoot, id, 'state.json'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const pid = st.init_process_pid;
-  if (!pid || !processStartMatches(pid, st.init_process_start)) return undefined;
-  return { pid };
-}
-
-/** Whether runc holds any state for the container (running or stopped but not deleted). */
-export function hasState(runcRoot: string, id: string): boolean {
-  return existsSync(join(runcRoot, id));
-}
-
-/** True when pid runs and (if known) started at the given clock tick: pids get reused. */
-export function processStartMatches(pid: number, start: number | undefined | null): boolean {
-  const st = processStat(pid);
-  if (!st || st.state === 'Z' || st.state === 'X') return false;
-  return start == null || st.start === start;
-}
-
-/** A process's state letter and start time (clock ticks after boot), from /proc. */
-export function processStat(pid: number | 'self'): { state: string; start: number } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime 22.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0]!, start: Number(fields[19]) };
 }
 
 /** Removes runc's state for a container, killing what is left of it. */
