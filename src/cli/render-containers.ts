@@ -18,6 +18,11 @@ export interface ContainerRow {
   ExitCode: number | null;
 }
 
+const HEADER_NAMES = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Names: 'NAMES', Labels: 'LABELS', ExitCode: 'EXIT CODE',
+};
+
 const ago = (ms: number, now: number) => humanDuration((now - ms) / 1000);
 
 export function statusText(c: Container, now = Date.now()): string {
@@ -60,5 +65,5 @@ export function renderContainers(io: CliIO, list: Container[], opts: ListFormat 
   renderList(io, rows, opts, (r) => r.ID, (rs) => ({
     headers: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
     body: rs.map((r) => [r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names]),
-  }));
+  }), HEADER_NAMES);
 }

@@ -46,5 +46,5 @@ export function renderImages(io: CliIO, records: ImageRecord[], opts: ImagesFlag
   renderList(io, rows, opts, (r) => r.ID, (rs) => ({
     headers: ['REPOSITORY', 'TAG', ...(opts.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'PLATFORM', 'SIZE', 'BLOB SIZE'],
     body: rs.map((r) => [r.Repository, r.Tag, ...(opts.digests ? [r.Digest] : []), r.ID, r.CreatedSince, r.Platform, r.Size, r.BlobSize]),
-  }));
+  }), { ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', BlobSize: 'BLOB SIZE' });
 }

@@ -9,12 +9,16 @@ export interface ListFormat {
   format?: string;
 }
 
+/** Column titles for `--format 'table {{.Field}}'`, as the default table names them. */
+export type HeaderNames = Record<string, string>;
+
 export function renderList<R extends object>(
   io: CliIO,
   rows: R[],
   opts: ListFormat,
   id: (r: R) => string,
   table: (rows: R[]) => { headers: string[]; body: string[][] },
+  headerNames: HeaderNames = {},
 ): void {
   if (opts.quiet) {
     for (const r of rows) out(io, id(r));
@@ -27,7 +31,7 @@ export function renderList<R extends object>(
   }
   if (format !== 'table') {
     const t = compileTemplate(format);
-    if (t.table) out(io, t.header({}));
+    if (t.table) out(io, t.header(headerNames));
     for (const r of rows) out(io, t.render(r as unknown as Record<string, unknown>));
     return;
   }

@@ -45,10 +45,10 @@ export function compileTemplate(format: string): { table: boolean; header: (fiel
         const s = show(v);
         return fn === 'upper' ? s.toUpperCase() : fn === 'lower' ? s.toLowerCase() : s.charAt(0).toUpperCase() + s.slice(1);
       });
-      heads.push(() => path.replace(/^\./, '').toUpperCase());
+      heads.push((names) => String(names[path.slice(1)] ?? path.replace(/^\./, '').toUpperCase()));
     } else if (/^\.[\w.]*$/.test(expr)) {
       parts.push((row) => show(lookup(row, expr)));
-      heads.push(() => expr.replace(/^\./, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase());
+      heads.push((names) => String(names[expr.slice(1)] ?? expr.replace(/^\./, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()));
     } else {
       throw new SkiffError('usage', `unsupported template action {{${expr}}} in --format`);
     }

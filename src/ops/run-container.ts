@@ -3,6 +3,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Container, CreateOptions } from './container-options.js';
 import { type OpsContext, withStore } from './context.js';
 import { type CreateHooks, createContainer } from './create-container.js';
+import { refresh } from './container-status.js';
 import { requireContainer } from './find-container.js';
 import { startDetached, startForeground } from './start-container.js';
 
@@ -19,8 +20,10 @@ export interface StartRequest {
 /** The container's exit code in the foreground; undefined once a detached container runs. */
 export function startContainer(ctx: OpsContext, target: string | Container, req: StartRequest): Promise<number | undefined> {
   return withStore(ctx, async (store) => {
-    const c = typeof target === 'string' ? requireContainer(store, target) : target;
+    const c = refresh(store, typeof target === 'string' ? requireContainer(store, target) : target);
     if (req.detach) {
+      // docker: starting a running container is not an error.
+      if (c.state === 'running') return undefined;
       await startDetached(ctx, store, c);
       return undefined;
     }
