@@ -1,5 +1,5 @@
 // npm run demo: a local registry holding a demo image built from busybox-static, then skiff
-// pulling it and showing what it stored. Uses a throwaway store unless SKIFF_ROOT is set.
+// pulling it and running containers from it. Uses a throwaway store unless SKIFF_ROOT is set.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,17 @@ try {
   step('list images', ['images']);
   step('show its config', ['image', 'inspect', '--format', '{{json .Config}}', ref]);
   step('pull again: every layer already exists', ['pull', ref]);
-  console.log('\n(`skiff run` arrives with the containers issue; this demo stops at the image.)');
+  step('run a container: the image\'s Cmd prints its motd', ['run', '--rm', ref]);
+  step('run a command of your own, with an env var and a hostname', ['run', '--rm', '-e', 'WHO=skiff', '--hostname', 'demo', ref, 'sh', '-c', 'echo "hello from $WHO on $(cat /etc/hostname), as $(id -un)"']);
+  step('start a detached container, held by conmon', ['run', '-d', '--name', 'demo-web', ref, 'sh', '-c', 'echo serving; while true; do sleep 1; done']);
+  step('list running containers', ['ps']);
+  step('run a command inside it', ['exec', 'demo-web', 'sh', '-c', 'echo "inside $(cat /etc/hostname) as $(id -un); pid 1 is $(cat /proc/1/comm)"']);
+  step('its output, as conmon logged it', ['logs', 'demo-web']);
+  step('stop it (SIGTERM, then SIGKILL after 1 s)', ['stop', '-t', '1', 'demo-web']);
+  step('all containers, stopped ones too', ['ps', '-a']);
+  step('remove it: mount, files and record', ['rm', 'demo-web']);
 } finally {
+  if (ownRoot) spawnSync(process.execPath, [skiff, '--root', root, 'rm', '-f', 'demo-web'], { stdio: 'ignore' });
   await reg.stop();
   if (ownRoot) rmSync(root, { recursive: true, force: true });
 }
