@@ -36,7 +36,9 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
     const cwd = o.workdir ?? c.spec.process.cwd;
     if (!cwd.startsWith('/')) throw new SkiffError('usage', `the working directory ${JSON.stringify(cwd)} is invalid: it needs to be an absolute path`);
     const user = o.user !== undefined ? resolveUser(o.user, readImageFile(root, '/etc/passwd'), readImageFile(root, '/etc/group')) : undefined;
-    const env = mergeEnv(c.spec.process.env, o.env.map((e) => (e.includes('=') ? e : `${e}=${ctx.env[e] ?? ''}`)));
+    // A bare K takes this shell's value, and is left out when unset there (docker's rule).
+    const extra = o.env.flatMap((e) => (e.includes('=') ? [e] : ctx.env[e] !== undefined ? [`${e}=${ctx.env[e]}`] : []));
+    const env = mergeEnv(c.spec.process.env, extra);
     checkExecutable({ root, command: o.command[0]!, env, cwd });
 
     const runc = runcFor(ctx, store);

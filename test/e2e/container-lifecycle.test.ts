@@ -289,6 +289,9 @@ describe('container lifecycle', () => {
     assert.equal(res.stderr, 'to-err\n');
     assert.equal((await ok('exec', '-e', 'A=1', 'ex', 'sh', '-c', 'echo $A $FOO')).stdout, '1 base\n');
     assert.equal((await ok('exec', '-e', 'FOO=over', 'ex', 'sh', '-c', 'echo $FOO')).stdout, 'over\n');
+    // A bare name takes the caller's value, and is left out when the caller has none.
+    const bare = await runCli(['--root', root, 'exec', '-e', 'FROM_HOST', '-e', 'UNSET_HERE', 'ex', 'sh', '-c', 'echo "$FROM_HOST ${UNSET_HERE-absent}"'], { FROM_HOST: 'h1' });
+    assert.equal(bare.stdout, 'h1 absent\n', bare.stderr);
     assert.equal((await ok('exec', 'ex', 'sh', '-c', 'pwd')).stdout, '/tmp\n', "the container's working directory");
     assert.equal((await ok('exec', '-w', '/etc', 'ex', 'sh', '-c', 'pwd')).stdout, '/etc\n');
     assert.match((await ok('exec', 'ex', 'id')).stdout, /^uid=0\(root\) gid=0\(root\)/);
