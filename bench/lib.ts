@@ -46,11 +46,11 @@ export async function interleave(rounds: number, contestants: (() => void | Prom
 
 /**
  * podman as a peer: runc (this host's crun refuses hybrid cgroups) and ulimits within the
- * caller's hard limits (podman's default nofile of 1048576 fails here).
+ * caller's hard limits (podman's defaults for nofile and nproc exceed them here, and runc fails).
  */
 export function podmanConf(): string {
   const conf = join(mkdtempSync(join(tmpdir(), 'skiff-bench-conf-')), 'containers.conf');
-  writeFileSync(conf, '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n');
+  writeFileSync(conf, '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
   return conf;
 }
 

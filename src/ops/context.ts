@@ -15,18 +15,35 @@ export interface OpsContext {
   selfCommand?: string[];
 }
 
+// One open store per root and process, shared by nested operations (run = create + start):
+// opening the database, and closing it (a WAL checkpoint with two fsyncs), are a good part
+// of `run --rm`'s own time, so a command pays for them once.
+const openStores = new Map<string, { store: Store; users: number }>();
+
 export function withStore<T>(ctx: OpsContext, fn: (store: Store) => T): T {
-  const store = openStore(ctx.root);
-  let closeNow = true;
+  let entry = openStores.get(ctx.root);
+  if (!entry) {
+    entry = { store: openStore(ctx.root), users: 0 };
+    openStores.set(ctx.root, entry);
+  }
+  const held = entry;
+  held.users++;
+  const release = () => {
+    if (--held.users === 0) {
+      openStores.delete(ctx.root);
+      held.store.close();
+    }
+  };
+  let releaseNow = true;
   try {
-    const out = fn(store);
+    const out = fn(held.store);
     if (out instanceof Promise) {
-      closeNow = false;
-      return out.finally(() => store.close()) as T;
+      releaseNow = false;
+      return out.finally(release) as T;
     }
     return out;
   } finally {
-    if (closeNow) store.close();
+    if (releaseNow) release();
   }
 }
 

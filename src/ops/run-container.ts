@@ -33,9 +33,12 @@ export function startContainer(ctx: OpsContext, target: string | Container, req:
   });
 }
 
-export async function runContainer(ctx: OpsContext, opts: CreateOptions, req: StartRequest, hooks: CreateHooks = {}): Promise<{ container: Container; exitCode: number | undefined }> {
-  const container = await createContainer(ctx, opts, hooks);
-  req.onCreated?.(container);
-  const exitCode = await startContainer(ctx, container, req);
-  return { container, exitCode };
+export function runContainer(ctx: OpsContext, opts: CreateOptions, req: StartRequest, hooks: CreateHooks = {}): Promise<{ container: Container; exitCode: number | undefined }> {
+  // One store for both halves (see withStore).
+  return withStore(ctx, async () => {
+    const container = await createContainer(ctx, opts, hooks);
+    req.onCreated?.(container);
+    const exitCode = await startContainer(ctx, container, req);
+    return { container, exitCode };
+  });
 }
