@@ -1,6 +1,6 @@
 // Bundles the compiled CLI into one CommonJS file (and the unpack worker into another):
 // Node resolves and loads ~100 ES modules in about 60 ms, one bundle in a fraction of that,
-// and `run` has ~40 ms of its own budget. Native and lazily drawn packages stay external.
+// and `run` has ~40 ms of its own budget. Native packages stay external.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -10,7 +10,10 @@ const common = {
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  external: ['better-sqlite3', 'koffi', 'ora', 'chalk'],
+  // Only the native (CommonJS) packages stay outside. ES-only packages (node-fetch, ora) are
+  // bundled: the launcher compiles the bundle as a vm script, where import() of a package
+  // would need Node's experimental loader hook. Their code runs only when first used.
+  external: ['better-sqlite3', 'koffi'],
   // CommonJS has no import.meta; modules use it to find files next to themselves.
   define: { 'import.meta.url': '__skiff_module_url' },
   banner: { js: "var __skiff_module_url = require('node:url').pathToFileURL(__filename).href;" },

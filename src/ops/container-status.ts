@@ -4,21 +4,24 @@
 import { statSync } from 'node:fs';
 import { containerLayout } from '../runtime/container-layout.js';
 import { readExitFile } from '../runtime/exit-file.js';
-import { liveState, processStartMatches } from '../runtime/runc-state.js';
+import { liveState, processStartMatches, processStat } from '../runtime/runc-state.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
-
-export function isRunning(store: Store, c: Container): boolean {
-  return c.state === 'running' && liveState(store.paths.runc, c.id) !== undefined;
-}
 
 /** The record brought up to date (and written back when it changed). */
 export function refresh(store: Store, c: Container): Container {
   if (c.state !== 'running') return c;
-  const live = liveState(store.paths.runc, c.id);
+  // A known pid and start time answer with one /proc read; runc's state.json is the fallback
+  // (a foreground run learns its container's pid only from runc).
+  if (c.pid !== null && c.pidStart !== null && processStartMatches(c.pid, c.pidStart)) return c;
+  const live = c.pidStart === null ? liveState(store.paths.runc, c.id) : undefined;
   if (live) {
-    if (live.pid !== c.pid) store.containers.update(c.id, { pid: live.pid });
-    return { ...c, pid: live.pid };
+    const pidStart = processStat(live.pid)?.start ?? null;
+    store.containers.update(c.id, { pid: live.pid, pidStart });
+    // Updated in place: the record is this caller's own copy, and copying would parse its spec.
+    c.pid = live.pid;
+    c.pidStart = pidStart;
+    return c;
   }
   const l = containerLayout(store.paths, c.id);
   const code = readExitFile(l.exitDir, c.id);
@@ -33,7 +36,7 @@ export function refresh(store: Store, c: Container): Container {
       // keep now
     }
   }
-  const fields = { state: 'exited' as const, exitCode: code ?? null, pid: null, monitorPid: null, monitorStart: null, finishedAt: Math.round(finishedAt) };
+  const fields = { state: 'exited' as const, exitCode: code ?? null, pid: null, pidStart: null, monitorPid: null, monitorStart: null, finishedAt: Math.round(finishedAt) };
   store.containers.update(c.id, fields, { state: ['running'] });
-  return { ...c, ...fields };
+  return Object.assign(c, fields);
 }

@@ -112,6 +112,7 @@ function insertRecord(store: Store, id: string, opts: CreateOptions): { image: I
           monitorPid: null,
           monitorStart: null,
           pid: null,
+          pidStart: null,
           exitCode: null,
           autoRemove: opts.autoRemove,
           createdAt: Date.now(),

@@ -58,6 +58,7 @@ function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', mo
       monitorPid,
       monitorStart: processStat(monitorPid)?.start ?? null,
       pid,
+      pidStart: pid !== null ? (processStat(pid)?.start ?? null) : null,
       exitCode: null,
       startedAt: Date.now(),
       finishedAt: null,
@@ -69,7 +70,7 @@ function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', mo
 
 /** Records an exit and, for --rm containers, removes the container. */
 export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null): Promise<void> {
-  store.containers.update(c.id, { state: 'exited', exitCode, pid: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
+  store.containers.update(c.id, { state: 'exited', exitCode, pid: null, pidStart: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
   if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id);
 }
 

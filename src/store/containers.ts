@@ -24,6 +24,8 @@ export interface ContainerRecord<S = unknown> {
   monitorPid: number | null;
   monitorStart: number | null;
   pid: number | null;
+  /** The init process's start time (clock ticks after boot), to tell it from a reused pid. */
+  pidStart: number | null;
   exitCode: number | null;
   autoRemove: boolean;
   createdAt: number;
@@ -33,11 +35,12 @@ export interface ContainerRecord<S = unknown> {
 
 interface Row {
   id: string; name: string; image: string; image_id: string; layers: string; command: string; labels: string; spec: string;
-  state: string; monitor: string | null; monitor_pid: number | null; monitor_start: number | null; pid: number | null; exit_code: number | null; auto_remove: number;
+  state: string; monitor: string | null; monitor_pid: number | null; monitor_start: number | null; pid: number | null; pid_start: number | null; exit_code: number | null; auto_remove: number;
   created_at: number; started_at: number | null; finished_at: number | null;
 }
 
 function fromRow<S>(r: Row): ContainerRecord<S> {
+  let spec: S | undefined;
   return {
     id: r.id,
     name: r.name,
@@ -46,12 +49,17 @@ function fromRow<S>(r: Row): ContainerRecord<S> {
     layers: JSON.parse(r.layers) as Digest[],
     command: JSON.parse(r.command) as string[],
     labels: JSON.parse(r.labels) as Record<string, string>,
-    spec: JSON.parse(r.spec) as S,
+    // Parsed on first use: listing 100 containers (ps) never needs the options they were made with.
+    get spec(): S {
+      spec ??= JSON.parse(r.spec) as S;
+      return spec;
+    },
     state: r.state as ContainerState,
     monitor: r.monitor as Monitor | null,
     monitorPid: r.monitor_pid,
     monitorStart: r.monitor_start,
     pid: r.pid,
+    pidStart: r.pid_start,
     exitCode: r.exit_code,
     autoRemove: r.auto_remove !== 0,
     createdAt: r.created_at,
@@ -60,10 +68,10 @@ function fromRow<S>(r: Row): ContainerRecord<S> {
   };
 }
 
-export type StateUpdate = Partial<Pick<ContainerRecord, 'state' | 'monitor' | 'monitorPid' | 'monitorStart' | 'pid' | 'exitCode' | 'startedAt' | 'finishedAt'>>;
+export type StateUpdate = Partial<Pick<ContainerRecord, 'state' | 'monitor' | 'monitorPid' | 'monitorStart' | 'pid' | 'pidStart' | 'exitCode' | 'startedAt' | 'finishedAt'>>;
 
 const COLUMNS: Record<keyof StateUpdate, string> = {
-  state: 'state', monitor: 'monitor', monitorPid: 'monitor_pid', monitorStart: 'monitor_start', pid: 'pid', exitCode: 'exit_code', startedAt: 'started_at', finishedAt: 'finished_at',
+  state: 'state', monitor: 'monitor', monitorPid: 'monitor_pid', monitorStart: 'monitor_start', pid: 'pid', pidStart: 'pid_start', exitCode: 'exit_code', startedAt: 'started_at', finishedAt: 'finished_at',
 };
 
 export class ContainerStore {
@@ -75,8 +83,8 @@ export class ContainerStore {
       immediate(this.db, () => {
         this.db
           .prepare(
-            `INSERT INTO containers (id, name, image, image_id, layers, command, labels, spec, state, monitor, monitor_pid, monitor_start, pid, exit_code, auto_remove, created_at, started_at, finished_at)
-             VALUES (@id, @name, @image, @imageId, @layers, @command, @labels, @spec, @state, @monitor, @monitorPid, @monitorStart, @pid, @exitCode, @autoRemove, @createdAt, @startedAt, @finishedAt)`,
+            `INSERT INTO containers (id, name, image, image_id, layers, command, labels, spec, state, monitor, monitor_pid, monitor_start, pid, pid_start, exit_code, auto_remove, created_at, started_at, finished_at)
+             VALUES (@id, @name, @image, @imageId, @layers, @command, @labels, @spec, @state, @monitor, @monitorPid, @monitorStart, @pid, @pidStart, @exitCode, @autoRemove, @createdAt, @startedAt, @finishedAt)`,
           )
           .run({
             ...rec,

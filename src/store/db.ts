@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS containers (
   monitor_pid INTEGER,                -- the process that waits on it, and its start time (pids get reused)
   monitor_start INTEGER,
   pid INTEGER,                        -- container init pid while running
+  pid_start INTEGER,                  -- and its start time: liveness from one /proc read
   exit_code INTEGER,
   auto_remove INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -72,6 +73,9 @@ export function openDb(file: string): Db {
   if (version < SCHEMA_VERSION) {
     immediate(db, () => {
       db.exec(SCHEMA);
+      // Version 2 stores lack columns added since (CREATE TABLE IF NOT EXISTS keeps the old table).
+      const columns = new Set((db.prepare('PRAGMA table_info(containers)').all() as { name: string }[]).map((c) => c.name));
+      if (!columns.has('pid_start')) db.exec('ALTER TABLE containers ADD COLUMN pid_start INTEGER');
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
   }

@@ -1,10 +1,11 @@
 // What pull, images and rmi print: plain lines off a terminal, an ora spinner on one, nothing
 // but the reference with -q, and the images table, JSON and template formats.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
-import { runCli, tempRoot } from '../helpers/cli.js';
+import { SKIFF_BIN, runCli, tempRoot } from '../helpers/cli.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar } from '../helpers/tar-writer.js';
@@ -76,6 +77,20 @@ describe('pull and images output', () => {
       assert.match(res.stderr, /[a-f0-9]{12}: done/);
     } finally {
       c2();
+    }
+  });
+
+  test('on a real terminal, through the installed launcher (the bundle): the spinner draws', () => {
+    // The bundled build loads ora its own way; only a real pty and bin/skiff exercise that.
+    const { root: r4, cleanup: c4 } = tempRoot();
+    try {
+      const cmd = `stty cols 100 rows 30; ${process.execPath} ${SKIFF_BIN} --root ${r4} pull ${ref}`;
+      const res = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
+      assert.equal(res.status, 0, res.stdout);
+      assert.match(res.stdout, /✔ pulled/);
+      assert.match(res.stdout, /\x1b\[/, 'escape sequences: it animated');
+    } finally {
+      c4();
     }
   });
 
