@@ -40,9 +40,13 @@ export function mountOverlay(l: OverlayLayout): void {
   }
 }
 
-/** Unmounts if mounted; a busy mount (a process still holds it) is detached instead. */
+/**
+ * Unmounts until nothing is mounted there (EINVAL: not a mount point), so a root mounted twice
+ * by a race is fully taken down; a busy mount (a process still holds it) is detached instead.
+ * Returns only when the path is no mount point: callers may then delete below it.
+ */
 export function unmountOverlay(target: string): void {
-  for (let i = 0; i < 8 && isMountPoint(target); i++) {
+  for (let i = 0; i < 8; i++) {
     try {
       umount2(target, 0);
     } catch (err) {
@@ -52,6 +56,7 @@ export function unmountOverlay(target: string): void {
       umount2(target, MNT_DETACH);
     }
   }
+  throw new SkiffError('store', `cannot unmount ${target}: still mounted after 8 attempts`);
 }
 
 /** Whether a path is a mount point in this mount namespace (from /proc/self/mountinfo; no process spawned). */
