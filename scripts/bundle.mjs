@@ -10,10 +10,12 @@ const common = {
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  // Only the native (CommonJS) packages stay outside. ES-only packages (node-fetch, ora) are
-  // bundled: the launcher compiles the bundle as a vm script, where import() of a package
-  // would need Node's experimental loader hook. Their code runs only when first used.
-  external: ['better-sqlite3', 'koffi'],
+  // Only koffi's loader stays outside (src/sys/libc.ts loads its native module directly, and
+  // koffi's index.js is the fallback); better-sqlite3's JavaScript is bundled, its addon
+  // named by path (src/store/db.ts). ES-only packages (node-fetch, ora) are bundled too: the
+  // launcher compiles the bundle as a vm script, where import() of a package would need
+  // Node's experimental loader hook. Their code runs only when first used.
+  external: ['koffi'],
   // CommonJS has no import.meta; modules use it to find files next to themselves.
   define: { 'import.meta.url': '__skiff_module_url' },
   banner: { js: "var __skiff_module_url = require('node:url').pathToFileURL(__filename).href;" },

@@ -1,5 +1,6 @@
 // Metadata in SQLite: WAL, busy_timeout and BEGIN IMMEDIATE for writers, so that many skiff
 // processes at once see consistent state and a killed one leaves nothing half-written.
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -64,8 +65,23 @@ CREATE TABLE IF NOT EXISTS containers (
 );
 `;
 
+// Naming the addon spares better-sqlite3 the `bindings` package's search for it (it walks a
+// list of build directories from a stack trace); the search remains the fallback.
+let nativeBinding: string | null | undefined;
+function addonPath(): string | null {
+  if (nativeBinding === undefined) {
+    try {
+      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    } catch {
+      nativeBinding = null;
+    }
+  }
+  return nativeBinding;
+}
+
 export function openDb(file: string): Db {
-  const db = new Database(file, { timeout: 30_000 });
+  const addon = addonPath();
+  const db = new Database(file, { timeout: 30_000, ...(addon ? { nativeBinding: addon } : {}) });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

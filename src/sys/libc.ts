@@ -1,18 +1,35 @@
 // The few Linux calls Node lacks, through koffi. Each throws a Node-style error (code = errno name)
 // so callers handle them like fs errors.
 import { constants } from 'node:os';
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type KoffiModule from 'koffi';
 
 type Fn = (...args: unknown[]) => number | bigint;
 
 interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn; mount: Fn; umount2: Fn }
 
 let loaded: Libc | undefined;
+let koffiModule: typeof KoffiModule | undefined;
+
+// koffi's index.js loads its installer's https, zlib and crypto before the native module
+// (~8 ms, most of what `run` spends on it); the native module alone loads in ~2 ms and is
+// what index.js hands out, less deprecated aliases. Other platforms take the normal path.
+function koffi(): typeof KoffiModule {
+  if (!koffiModule) {
+    const require = createRequire(import.meta.url);
+    try {
+      koffiModule = require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as typeof KoffiModule;
+    } catch {
+      koffiModule = require('koffi') as typeof KoffiModule;
+    }
+  }
+  return koffiModule;
+}
 
 // Bound on first use: commands that never touch these calls do not pay for loading libc.
 function libc(): Libc {
   if (!loaded) {
-    const lib = koffi.load('libc.so.6');
+    const lib = koffi().load('libc.so.6');
     loaded = {
       mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
       lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
@@ -28,7 +45,7 @@ function libc(): Libc {
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
 
 function fail(call: string, path: string): never {
-  const errno = koffi.errno();
+  const errno = koffi().errno();
   const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
   const err = new Error(`${code}: ${call} ${path}`) as NodeJS.ErrnoException;
   err.code = code;
@@ -63,7 +80,7 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
     const buf = Buffer.alloc(size);
     const n = Number(libc().lgetxattr(path, name, buf, size));
     if (n >= 0) return buf.subarray(0, n);
-    const errno = koffi.errno();
+    const errno = koffi().errno();
     if (errno === constants.errno.ENODATA) return undefined;
     if (errno !== constants.errno.ERANGE) fail('lgetxattr', path);
   }
@@ -75,7 +92,7 @@ export function llistxattr(path: string): string[] {
     const buf = Buffer.alloc(size);
     const n = Number(libc().llistxattr(path, buf, size));
     if (n >= 0) return buf.subarray(0, n).toString('utf8').split('\0').filter((s) => s.length > 0);
-    if (koffi.errno() !== constants.errno.ERANGE) fail('llistxattr', path);
+    if (koffi().errno() !== constants.errno.ERANGE) fail('llistxattr', path);
   }
   fail('llistxattr', path);
 }
