@@ -1,5 +1,6 @@
 // A foreground container's stdio and signals: the caller's own terminal when skiff runs as a
-// process (runc then owns it directly), pipes when the CLI runs in-process (tests).
+// process (runc then owns it directly), pipes when the CLI runs in-process (tests). Output
+// without a terminal is relayed by the operation itself (it also goes to the log).
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { CliIO } from './io.js';
@@ -17,10 +18,8 @@ export function stdinIsTTY(io: CliIO): boolean {
   return Boolean(io.isProcess) && (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
 }
 
-/** Connects piped streams and forwards this process's signals to runc, which passes them on. */
+/** Pipes input given in-process and forwards this process's signals to runc, which passes them on. */
 export function attachChild(io: CliIO, child: ChildProcess): () => void {
-  child.stdout?.pipe(io.stdout, { end: false });
-  child.stderr?.pipe(io.stderr, { end: false });
   if (child.stdin && io.stdin) io.stdin.pipe(child.stdin);
   const handlers = FORWARDED.map((sig) => {
     const h = () => {

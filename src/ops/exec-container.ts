@@ -6,6 +6,7 @@ import type { Process, Spec } from '../oci/runtime-types.js';
 import { SkiffError } from '../errors.js';
 import { resolveUser } from '../oci/image-user.js';
 import { containerLayout } from '../runtime/container-layout.js';
+import { type OutputSinks, relayOutput } from '../runtime/k8s-log-writer.js';
 import { checkExecutable } from '../runtime/find-executable.js';
 import { readImageFile } from '../runtime/read-in-root.js';
 import { exitStatus, runtimeError, runtimeErrorExitCode, shortRuntimeError } from '../runtime/runc.js';
@@ -24,6 +25,8 @@ export interface ExecOptions {
   workdir?: string;
   user?: string;
   stdio: StdioOptions;
+  /** Where the command's output goes when it has no terminal (piped through this process). */
+  output?: OutputSinks;
   onChild?: (child: ChildProcess) => void;
 }
 
@@ -61,12 +64,16 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
     const args = ['--root', runc.root, '--log', log, '--log-format', 'json', 'exec', '--process', procFile];
     if (o.detach) args.push('--detach');
     args.push(c.id);
-    const child = spawn(runc.bin, args, { stdio: o.detach ? 'ignore' : o.stdio, env: runc.env });
+    const relay = !o.detach && !o.tty && o.output !== undefined;
+    const stdin = Array.isArray(o.stdio) ? o.stdio[0] : o.stdio;
+    const child = spawn(runc.bin, args, { stdio: o.detach ? 'ignore' : relay ? [stdin, 'pipe', 'pipe'] : o.stdio, env: runc.env });
     o.onChild?.(child);
+    const relayed = relay ? relayOutput(child, o.output!) : Promise.resolve();
     const code = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (status, signal) => resolve(exitStatus(status, signal)));
     });
+    await relayed;
     const failure = code !== 0 ? runtimeError(log) : undefined;
     rmSync(log, { force: true });
     rmSync(procFile, { force: true });

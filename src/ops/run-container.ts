@@ -1,5 +1,6 @@
 // run = create + start; start finds a created or exited container and starts it again.
 import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { OutputSinks } from '../runtime/k8s-log-writer.js';
 import type { Container, CreateOptions } from './container-options.js';
 import { type OpsContext, withStore } from './context.js';
 import { type CreateHooks, createContainer } from './create-container.js';
@@ -9,8 +10,11 @@ import { startDetached, startForeground } from './start-container.js';
 
 export interface StartRequest {
   detach: boolean;
-  /** Foreground only: runc's stdio (the caller's terminal or pipes). */
+  /** Foreground only: runc's stdio (the caller's terminal or pipes); stdout and stderr are
+   * replaced by pipes to `output` when the container has no terminal. */
   stdio?: StdioOptions;
+  /** Foreground only: where the container's output goes (it is also logged). */
+  output?: OutputSinks;
   /** Foreground only: the runc child, so the caller can forward signals and pipe output. */
   onChild?: (child: ChildProcess) => void;
   /** Called once the container record exists (docker prints the ID of a detached one). */
@@ -27,7 +31,7 @@ export function startContainer(ctx: OpsContext, target: string | Container, req:
       await startDetached(ctx, store, c);
       return undefined;
     }
-    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit');
+    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit', req.output);
     req.onChild?.(fg.child);
     return fg.done;
   });

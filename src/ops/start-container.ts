@@ -4,6 +4,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { createWithConmon } from '../runtime/conmon.js';
+import { K8sLogWriter, type OutputSinks, relayOutput } from '../runtime/k8s-log-writer.js';
 import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
 import { checkExecutable } from '../runtime/find-executable.js';
 import { isMountPoint } from '../runtime/overlay.js';
@@ -81,7 +82,7 @@ export interface Foreground {
 }
 
 /** Starts the container in the foreground: runc run as a child of this process. */
-export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions): Promise<Foreground> {
+export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks): Promise<Foreground> {
   const runc = runcFor(ctx, store);
   let l: ContainerLayout;
   try {
@@ -91,11 +92,22 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
     throw err;
   }
   markRunning(store, c, 'skiff', process.pid, null);
-  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, pidFile: l.pidFile, logFile: l.runcLog, stdio });
+  // Without a terminal, output passes through skiff into the container's log as well, so
+  // `logs` shows a foreground container's output as it does a detached one's (as docker's).
+  // With -t, runc owns the caller's terminal and nothing is logged.
+  const tee = output !== undefined && !c.spec.process.terminal;
+  const stdin = Array.isArray(stdio) ? stdio[0] : stdio;
+  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, pidFile: l.pidFile, logFile: l.runcLog, stdio: tee ? [stdin, 'pipe', 'pipe'] : stdio });
+  const relayed = tee ? relayOutput(child, output, new K8sLogWriter(l.log)) : Promise.resolve();
   const done = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve(exitStatus(code, signal)));
-  }).then(
+  })
+    .then(async (code) => {
+      await relayed;
+      return code;
+    })
+    .then(
     async (code) => {
       const failure = code !== 0 ? runtimeError(l.runcLog) : undefined;
       const exitCode = failure ? runtimeErrorExitCode(failure) : code;

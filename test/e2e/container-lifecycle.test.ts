@@ -247,6 +247,23 @@ describe('container lifecycle', () => {
     await ok('rm', 'lg');
   });
 
+  test('logs of a container that ran in the foreground: its output was logged as it passed', async () => {
+    const res = await sk('run', '--name', 'fglog', img, 'sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2; exit 5');
+    assert.equal(res.code, 5);
+    assert.equal(res.stdout, 'out-1\nout-2\n');
+    assert.equal(res.stderr, 'err-1\n');
+    const logs = await ok('logs', 'fglog');
+    assert.equal(logs.stdout, 'out-1\nout-2\n');
+    assert.equal(logs.stderr, 'err-1\n');
+    // The streams pass through separate pipes: which of them came last is up to the scheduler.
+    const last = await ok('logs', '-n', '1', 'fglog');
+    assert.ok(['out-2\n', 'err-1\n'].includes(last.stdout + last.stderr), `one last line, got ${JSON.stringify(last)}`);
+    // start -a runs it in the foreground again; the log keeps both runs.
+    assert.equal((await sk('start', '-a', 'fglog')).code, 5);
+    assert.equal((await ok('logs', 'fglog')).stdout, 'out-1\nout-2\nout-1\nout-2\n');
+    await ok('rm', 'fglog');
+  });
+
   test('logs --since and --until: a time between two lines splits them', async () => {
     await runD('tm', 'sh', '-c', 'echo early; sleep 0.4; echo late');
     await ok('wait', 'tm');

@@ -1,0 +1,82 @@
+// Writes a foreground container's output in the k8s-file format conmon writes for detached
+// ones ("<time> <stream> <F|P> <text>"), so `logs` reads both the same way.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { LogStream } from './k8s-log.js';
+
+const NL = 0x0a;
+
+/** RFC 3339 with nanoseconds and an offset, as conmon stamps its lines. */
+export function logTimestamp(d = new Date()): string {
+  return `${d.toISOString().slice(0, 23)}000000+00:00`;
+}
+
+/** The records for one chunk of output: a full line ends in F, a line still open ends in P. */
+export function formatLogRecords(stream: LogStream, chunk: Buffer, time: string): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start < chunk.length) {
+    const nl = chunk.indexOf(NL, start);
+    const end = nl < 0 ? chunk.length : nl;
+    parts.push(Buffer.from(`${time} ${stream} ${nl < 0 ? 'P' : 'F'} `), chunk.subarray(start, end), Buffer.from('\n'));
+    start = end + 1;
+  }
+  return Buffer.concat(parts);
+}
+
+export class K8sLogWriter {
+  private fd: number | undefined;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'a', 0o600);
+  }
+
+  write(stream: LogStream, chunk: Buffer): void {
+    if (this.fd === undefined || chunk.length === 0) return;
+    const out = formatLogRecords(stream, chunk, logTimestamp());
+    for (let off = 0; off < out.length; ) off += writeSync(this.fd, out, off);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export interface OutputSinks {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * Copies a child's piped stdout and stderr to the sinks (pausing while a sink is full), and
+ * to the container's log when one is given. Resolves once both streams have ended.
+ */
+export function relayOutput(child: { stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null }, sinks: OutputSinks, log?: K8sLogWriter): Promise<void> {
+  const relay = (from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, stream: LogStream) =>
+    new Promise<void>((resolve) => {
+      if (!from) return resolve();
+      // A sink that fails (a closed pipe: `skiff run … | head -1`) is given up on; the output
+      // is still drained, so the container never blocks, and still logged.
+      let broken = false;
+      const onError = () => {
+        broken = true;
+        from.resume();
+      };
+      to.once('error', onError);
+      from.on('data', (chunk: Buffer) => {
+        log?.write(stream, chunk);
+        if (broken) return;
+        if (!to.write(chunk)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      });
+      from.once('end', () => {
+        to.off('error', onError);
+        resolve();
+      });
+      from.once('end', resolve);
+      from.once('error', () => resolve());
+    });
+  return Promise.all([relay(child.stdout, sinks.stdout, 'stdout'), relay(child.stderr, sinks.stderr, 'stderr')]).then(() => log?.close());
+}
