@@ -10,7 +10,7 @@ function lines(v: string): number | undefined {
 
 export function addLogs(cmd: Command, io: CliIO): Command {
   return cmd
-    .description("Show a detached container's output (stdout and stderr, as written)")
+    .description("Show a container's output (stdout and stderr, as written)")
     .argument('<container>', 'container name or ID')
     .option('-f, --follow', 'keep printing new output until the container exits')
     .option('-n, --tail <n>', "only the last n lines ('all' for everything)", lines)

@@ -12,22 +12,13 @@ import { assertNoContainers, mountsUnder, processesMentioning } from '../helpers
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar } from '../helpers/tar-writer.js';
+import { until } from '../helpers/until.js';
 
 const HEX64 = /^[a-f0-9]{64}$/;
 /** A shell that exits 0 on SIGTERM (the loop lets the trap run within 0.1 s). */
 const TRAPS_TERM = 'echo started; trap "echo got-term; exit 0" TERM; while :; do sleep 0.1; done';
 /** A shell that ignores SIGTERM: only SIGKILL ends it. */
 const IGNORES_TERM = 'trap "" TERM; echo ready; while :; do sleep 0.1; done';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('container lifecycle', () => {
   let reg: RunningRegistry;

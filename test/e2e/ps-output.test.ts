@@ -9,19 +9,10 @@ import { busyboxLayer } from '../helpers/busybox.js';
 import { assertNoContainers, processesMentioning } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import { until } from '../helpers/until.js';
 
 const HEADERS = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'];
 const LONG_COMMAND = ['sh', '-c', 'echo this is a long command line'];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The table as rows of named cells, cut at the header's column starts. */
 function parseTable(text: string): { headers: string[]; rows: Record<string, string>[] } {
