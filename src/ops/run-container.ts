@@ -21,17 +21,20 @@ export interface StartRequest {
   onCreated?: (c: Container) => void;
 }
 
-/** The container's exit code in the foreground; undefined once a detached container runs. */
-export function startContainer(ctx: OpsContext, target: string | Container, req: StartRequest): Promise<number | undefined> {
+/**
+ * The container's exit code in the foreground; undefined once a detached container runs.
+ * `fresh`: this process has just created it (run), so nothing stale is there to clear.
+ */
+export function startContainer(ctx: OpsContext, target: string | Container, req: StartRequest, fresh = false): Promise<number | undefined> {
   return withStore(ctx, async (store) => {
-    const c = refresh(store, typeof target === 'string' ? requireContainer(store, target) : target);
+    const c = typeof target === 'string' ? requireContainer(store, target) : target;
     if (req.detach) {
       // docker: starting a running container is not an error.
-      if (c.state === 'running') return undefined;
-      await startDetached(ctx, store, c);
+      if (!fresh && refresh(store, c).state === 'running') return undefined;
+      await startDetached(ctx, store, c, fresh);
       return undefined;
     }
-    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit', req.output);
+    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit', req.output, fresh);
     req.onChild?.(fg.child);
     return fg.done;
   });
@@ -42,7 +45,7 @@ export function runContainer(ctx: OpsContext, opts: CreateOptions, req: StartReq
   return withStore(ctx, async () => {
     const container = await createContainer(ctx, opts, hooks);
     req.onCreated?.(container);
-    const exitCode = await startContainer(ctx, container, req);
+    const exitCode = await startContainer(ctx, container, req, true);
     return { container, exitCode };
   });
 }

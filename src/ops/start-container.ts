@@ -31,14 +31,18 @@ export function runcFor(ctx: OpsContext, store: Store): Runc {
   return { bin: runtimePath(ctx.env), root: store.paths.runc, env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } };
 }
 
-/** Checks and readies a container to start: mounted, no stale runc state, no old exit record. */
-async function prepareStart(store: Store, runc: Runc, c: Container): Promise<ContainerLayout> {
-  const current = refresh(store, c);
-  if (current.state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
+/**
+ * Checks and readies a container to start: mounted, no stale runc state, no old exit record.
+ * A container this process has just created (`run`) has none of those to check.
+ */
+async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boolean): Promise<ContainerLayout> {
   const l = containerLayout(store.paths, c.id);
-  await deleteState(runc, c.id);
-  if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) });
-  for (const f of [l.pidFile, l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
+  if (!fresh) {
+    if (refresh(store, c).state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
+    await deleteState(runc, c.id);
+    if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) });
+    for (const f of [l.pidFile, l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
+  }
   const p = c.spec.process;
   checkExecutable({
     root: l.rootfs,
@@ -82,11 +86,11 @@ export interface Foreground {
 }
 
 /** Starts the container in the foreground: runc run as a child of this process. */
-export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks): Promise<Foreground> {
+export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks, fresh = false): Promise<Foreground> {
   const runc = runcFor(ctx, store);
   let l: ContainerLayout;
   try {
-    l = await prepareStart(store, runc, c);
+    l = await prepareStart(store, runc, c, fresh);
   } catch (err) {
     if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
     throw err;
@@ -125,9 +129,9 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
 }
 
 /** Starts the container under conmon and returns once it runs; nothing of this process stays. */
-export async function startDetached(ctx: OpsContext, store: Store, c: Container): Promise<void> {
+export async function startDetached(ctx: OpsContext, store: Store, c: Container, fresh = false): Promise<void> {
   const runc = runcFor(ctx, store);
-  const l = await prepareStart(store, runc, c).catch(async (err: unknown) => {
+  const l = await prepareStart(store, runc, c, fresh).catch(async (err: unknown) => {
     if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
     throw err;
   });
