@@ -7,7 +7,8 @@ import type { LinuxDevice, LinuxDeviceCgroup, LinuxNamespace, Mount, Rlimit, Spe
 import type { ImageConfigProcess } from './types.js';
 
 export type MountSpec =
-  | { type: 'bind'; source: string; destination: string; readOnly: boolean; propagation?: string }
+  /** `createSource`: make a missing source directory (docker's -v does; --mount refuses). */
+  | { type: 'bind'; source: string; destination: string; readOnly: boolean; propagation?: string; createSource?: boolean }
   | { type: 'tmpfs'; destination: string; options: string[] };
 
 export interface SpecInput {

@@ -1,7 +1,7 @@
 // create: a record first, then the rootfs mount and the bundle. The record comes first so that
 // whatever a killed create leaves on disk belongs to a container that `rm` can find.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { basename } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
@@ -167,8 +167,10 @@ function prepareBundle(
     hardLimits: hardLimits(),
   });
   for (const m of opts.mounts) {
-    // docker's -v creates a missing host directory; --mount would refuse, but both reach here as binds.
-    if (m.type === 'bind') mkdirSync(m.source, { recursive: true });
+    if (m.type !== 'bind' || existsSync(m.source)) continue;
+    // docker's -v makes a missing source directory; --mount refuses it.
+    if (!m.createSource) throw new SkiffError('usage', `invalid mount: bind source path does not exist: ${m.source}`);
+    mkdirSync(m.source, { recursive: true });
   }
   writeFileSync(l.config, JSON.stringify(spec));
   const p = spec.process!;

@@ -37,6 +37,7 @@ export function parseVolume(flag: string): MountSpec & { type: 'bind' } {
     source: src.startsWith('.') ? resolve(src) : src,
     destination: absolute(dst, flag, 'volume'),
     readOnly,
+    createSource: true,
     ...(propagation ? { propagation } : {}),
   };
 }

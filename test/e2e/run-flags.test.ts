@@ -318,6 +318,18 @@ describe('run: flags as docker users expect them', () => {
       assert.ok(statSync(src).isDirectory());
       assert.equal(readFileSync(join(src, 'file'), 'utf8'), 'hi\n');
     });
+    test('-v of a single file binds the file; --mount of a missing source is refused, and not created', async () => {
+      const file = join(tmp, 'single-file');
+      writeFileSync(file, 'just me\n');
+      assert.equal(ok(await run('-v', `${file}:/etc/single:ro`, BB, 'cat', '/etc/single')), 'just me\n');
+      const before = footprint();
+      const missing = join(tmp, 'not', 'there');
+      const r = await run('--mount', `type=bind,source=${missing},target=/x`, BB, 'true');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /bind source path does not exist/);
+      assert.ok(!existsSync(missing));
+      assert.deepEqual(footprint(), before);
+    });
     test('-v name:/x (a named volume) is a clear error, 125', async () => {
       const before = footprint();
       const r = await run('-v', 'myvol:/x', BB, 'true');
