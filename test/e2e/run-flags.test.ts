@@ -506,6 +506,17 @@ describe('run: flags as docker users expect them', () => {
       assert.equal(await piped(['sh'], 'echo hi\n'), 'hi\n');
       assert.equal(await piped(['sh', '-c', 'read a; read b; echo "$b $a"; cat'], 'one\ntwo\nrest\n'), 'two one\nrest\n');
     });
+    test('signals skiff receives in the foreground reach the container (SIGTERM, SIGUSR1)', async () => {
+      for (const [sig, code] of [['SIGTERM', 3], ['SIGUSR1', 4]] as const) {
+        const script = `trap "echo got-${sig}; exit ${code}" ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
+        const { child, done } = spawnCli(['--root', root, 'run', '--rm', BB, 'sh', '-c', script]);
+        await new Promise<void>((r) => child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && r()));
+        child.kill(sig);
+        const res = await done;
+        assert.equal(res.code, code, res.stderr);
+        assert.equal(res.stdout, `ready\ngot-${sig}\n`);
+      }
+    });
     test('without -i the container gets no stdin', async () => {
       const child = spawn(process.execPath, [SKIFF_BIN, '--root', root, 'run', '--rm', BB, 'sh', '-c', 'cat; echo done'], { stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
