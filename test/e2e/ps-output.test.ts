@@ -240,6 +240,10 @@ describe('ps output', () => {
     assert.match(status, /^Exited \(.+\) .+ ago exited$/);
     assert.deepEqual(await names('--filter', 'name=p-lost'), [], 'not among the running');
     assert.equal((await ok('inspect', '-f', '{{.State.Status}} {{.State.Running}}', 'p-lost')).stdout, 'exited false\n');
+    // Nobody saw its end: ps says so, inspect and wait give -1.
+    assert.match(status, /^Exited \(unknown\) /);
+    assert.equal((await ok('inspect', '-f', '{{.State.ExitCode}}', 'p-lost')).stdout, '-1\n');
+    assert.equal((await ok('wait', 'p-lost')).stdout, '-1\n');
     // It can be removed, and started again before that.
     await ok('start', 'p-lost');
     assert.match((await ok('ps', '--filter', 'name=p-lost', '--format', '{{.Status}}')).stdout, /^Up /);
