@@ -1,8 +1,15 @@
 // Bundles the compiled CLI into one CommonJS file (and the unpack worker into another):
 // Node resolves and loads ~100 ES modules in about 60 ms, one bundle in a fraction of that,
-// and `run` has ~40 ms of its own budget. Native packages stay external.
+// and `run` has ~40 ms of its own budget.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Packages only pulls and progress need (node-fetch with its web-streams polyfill, ora: half
+// of the code) go to a second file, required on first use. Every other command would only
+// read past them (~2 ms of each start). They cannot be import()ed from node_modules instead:
+// the launcher compiles the bundle as a vm script, where import() needs Node's experimental
+// loader hook, and both are ES-only packages.
+const LATE = ['node-fetch', 'ora'];
 
 const common = {
   bundle: true,
@@ -10,18 +17,47 @@ const common = {
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  // Only koffi's loader stays outside (src/sys/libc.ts loads its native module directly, and
-  // koffi's index.js is the fallback); better-sqlite3's JavaScript is bundled, its addon
-  // named by path (src/store/db.ts). ES-only packages (node-fetch, ora) are bundled too: the
-  // launcher compiles the bundle as a vm script, where import() of a package would need
-  // Node's experimental loader hook. Their code runs only when first used.
-  external: ['koffi'],
+  // koffi's loader stays outside: src/sys/libc.ts loads its native module directly and keeps
+  // koffi's index.js as the fallback. better-sqlite3's JavaScript is bundled and its addon
+  // named by path (src/store/db.ts).
+  external: ['koffi', './late-deps.cjs'],
   // CommonJS has no import.meta; modules use it to find files next to themselves.
   define: { 'import.meta.url': '__skiff_module_url' },
   banner: { js: "var __skiff_module_url = require('node:url').pathToFileURL(__filename).href;" },
 };
 
-await build({ ...common, entryPoints: { skiff: 'dist/src/cli/main.js', 'unpack-worker': 'dist/src/ops/unpack-worker.js' }, outdir: 'dist/bundle', outExtension: { '.js': '.cjs' } });
+/** Resolves the late packages to the second file, so the bundle requires it only when they are first imported. */
+const lateDeps = {
+  name: 'late-deps',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${LATE.join('|')})$`) }, (a) => ({ path: a.path, namespace: 'late-deps' }));
+    b.onLoad({ filter: /.*/, namespace: 'late-deps' }, (a) => ({
+      // Node's rule for import() of CommonJS: the default export is module.exports. Only the
+      // default exports of these packages are used (src/registry/client.ts, src/cli/pull-progress.ts).
+      contents: `module.exports = require('./late-deps.cjs')[${JSON.stringify(a.path)}].default;`,
+      loader: 'js',
+    }));
+  },
+};
+
+await build({
+  ...common,
+  entryPoints: { skiff: 'dist/src/cli/main.js', 'unpack-worker': 'dist/src/ops/unpack-worker.js' },
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  plugins: [lateDeps],
+});
+
+await build({
+  ...common,
+  stdin: {
+    contents: LATE.map((p, i) => `import * as p${i} from ${JSON.stringify(p)};`).join('\n') + `\nexport default { ${LATE.map((p, i) => `${JSON.stringify(p)}: p${i}`).join(', ')} };\n`,
+    resolveDir: '.',
+    loader: 'js',
+  },
+  outfile: 'dist/bundle/late-deps.cjs',
+  footer: { js: 'module.exports = module.exports.default;' },
+});
 
 // The launcher's V8 code cache belongs to the previous bundle.
 rmSync('dist/bundle/skiff.cjs.v8cache', { force: true });
