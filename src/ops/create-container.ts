@@ -139,7 +139,7 @@ function prepareBundle(
 ): ContainerSpec {
   mkdirSync(l.dir, { mode: 0o700 });
   for (const d of [l.upper, l.work, l.rootfs]) mkdirSync(d, { mode: 0o755 });
-  mountRootfs(store, l, image);
+  mountRootfs(store, l, image, opts.autoRemove);
 
   const hostname = opts.hostname ?? (opts.network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
   writeEtcFiles(l, hostname, opts.network);
@@ -184,7 +184,7 @@ function prepareBundle(
 }
 
 /** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. */
-export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }): void {
+export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }, volatile: boolean): void {
   const lowers = image.layers
     .map((layer) => {
       const snap = store.snapshots.get(layer.chainId);
@@ -198,5 +198,5 @@ export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: {
     mkdirSync(empty, { recursive: true });
     lowers.push(empty);
   }
-  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs });
+  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile });
 }

@@ -40,7 +40,7 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
   if (!fresh) {
     if (refresh(store, c).state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
     await deleteState(runc, c.id);
-    if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) });
+    if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) }, c.autoRemove);
     for (const f of [l.pidFile, l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
   }
   const p = c.spec.process;

@@ -13,6 +13,11 @@ export interface OverlayLayout {
   upper: string;
   work: string;
   target: string;
+  /**
+   * For roots nobody will mount again (--rm): the kernel skips syncing the upper dir, which
+   * makes unmounting ~1-2 ms cheaper. A volatile upper cannot be remounted after a host crash.
+   */
+  volatile?: boolean;
 }
 
 // The options must fit in one page (4096 bytes, terminator included). Relative paths keep a
@@ -21,7 +26,7 @@ const PAGE = 4096;
 
 export function overlayOptions(l: OverlayLayout): string {
   const rel = (p: string) => relative(l.snapshotsDir, p);
-  return `lowerdir=${l.lowers.join(':')},upperdir=${rel(l.upper)},workdir=${rel(l.work)},index=off`;
+  return `lowerdir=${l.lowers.join(':')},upperdir=${rel(l.upper)},workdir=${rel(l.work)},index=off${l.volatile ? ',volatile' : ''}`;
 }
 
 export function mountOverlay(l: OverlayLayout): void {
@@ -32,7 +37,13 @@ export function mountOverlay(l: OverlayLayout): void {
   const cwd = process.cwd();
   process.chdir(l.snapshotsDir);
   try {
-    mount('overlay', l.target, 'overlay', 0, data);
+    try {
+      mount('overlay', l.target, 'overlay', 0, data);
+    } catch (err) {
+      // Kernels before 5.10 know no volatile: mount as usual there.
+      if (!l.volatile || (err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+      mount('overlay', l.target, 'overlay', 0, overlayOptions({ ...l, volatile: false }));
+    }
   } catch (err) {
     throw new SkiffError('store', `cannot mount the container's root filesystem: ${messageOf(err)}`, { cause: err });
   } finally {

@@ -52,6 +52,17 @@ describe('overlay root mount', () => {
     assert.ok(!isMountPoint(l.target));
   });
 
+  test('a volatile root (run --rm) mounts with the volatile option', () => {
+    const l = { ...layout(2), volatile: true };
+    mountOverlay(l);
+    try {
+      const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((x) => x.split(' ')[4] === l.target);
+      assert.match(line ?? '', /\bvolatile\b/);
+    } finally {
+      unmountOverlay(l.target);
+    }
+  });
+
   test('options longer than a page are refused with a clear error before mounting', () => {
     const l = { ...layout(1), lowers: Array.from({ length: 1200 }, (_, i) => String(100000 + i)) };
     assert.throws(() => mountOverlay(l), (err: unknown) => err instanceof SkiffError && /exceed one page/.test(err.message));
