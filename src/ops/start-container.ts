@@ -41,7 +41,7 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     if (refresh(store, c).state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
     await deleteState(runc, c.id);
     if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) }, c.autoRemove);
-    for (const f of [l.pidFile, l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
+    for (const f of [l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
   }
   const p = c.spec.process;
   checkExecutable({
@@ -101,7 +101,7 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
   // With -t, runc owns the caller's terminal and nothing is logged.
   const tee = output !== undefined && !c.spec.process.terminal;
   const stdin = Array.isArray(stdio) ? stdio[0] : stdio;
-  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, pidFile: l.pidFile, logFile: l.runcLog, stdio: tee ? [stdin, 'pipe', 'pipe'] : stdio });
+  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, logFile: l.runcLog, stdio: tee ? [stdin, 'pipe', 'pipe'] : stdio });
   const relayed = tee ? relayOutput(child, output, new K8sLogWriter(l.log)) : Promise.resolve();
   const done = new Promise<number>((resolve, reject) => {
     child.once('error', reject);

@@ -12,7 +12,6 @@ export interface ContainerLayout {
   hosts: string;
   hostname: string;
   resolvConf: string;
-  pidFile: string;
   runcLog: string;
   /** The container's output, k8s-file format, written by conmon. */
   log: string;
@@ -33,7 +32,6 @@ export function containerLayout(paths: { containers: string; root: string }, id:
     hosts: join(dir, 'hosts'),
     hostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
-    pidFile: join(dir, 'pid'),
     runcLog: join(dir, 'runc.log'),
     log: join(dir, 'ctr.log'),
     exitDir: join(dir, 'exit'),

@@ -33,14 +33,13 @@ export interface Runc {
 export interface RunForeground {
   id: string;
   bundle: string;
-  pidFile: string;
   /** runc's own errors go here (JSON lines), so they can be told from the container's output. */
   logFile: string;
   stdio: StdioOptions;
 }
 
 export function spawnRun(r: Runc, o: RunForeground): ChildProcess {
-  return spawn(r.bin, ['--root', r.root, '--log', o.logFile, '--log-format', 'json', 'run', '--bundle', o.bundle, '--pid-file', o.pidFile, o.id], {
+  return spawn(r.bin, ['--root', r.root, '--log', o.logFile, '--log-format', 'json', 'run', '--bundle', o.bundle, o.id], {
     stdio: o.stdio,
     env: r.env,
   });
