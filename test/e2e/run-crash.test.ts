@@ -40,7 +40,7 @@ describe('run under kill -9 and concurrency', () => {
     }
     assertNoContainers(root);
     // An orphaned `runc run` lives until its container is gone; rm -f killed the container.
-    for (let i = 0; i < 40 && processesMentioning(root).length > 0; i++) await sleep(50);
+    for (let i = 0; i < 100 && processesMentioning(root).length > 0; i++) await sleep(50);
     assert.deepEqual(processesMentioning(root), [], `${context}: processes left`);
     assertStoreClean(root);
   }
