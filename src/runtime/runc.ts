@@ -3,6 +3,7 @@ import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError, messageOf } from '../errors.js';
 import { hasState, liveState } from './runc-state.js';
 
@@ -103,13 +104,21 @@ export function shortRuntimeError(message: string): string {
 
 /** Removes runc's state for a container, killing what is left of it. */
 export async function deleteState(r: Runc, id: string): Promise<void> {
-  if (!hasState(r.root, id)) return;
-  try {
-    await runcCommand(r, ['delete', '--force', id]);
-  } catch (err) {
-    // runc refuses state whose process is gone in odd ways; the directory is all that is left.
-    if (liveState(r.root, id)) throw err;
-    rmSync(join(r.root, id), { recursive: true, force: true });
+  // A runc killed with its caller may leave a container half-created ("creating"), which
+  // `delete --force` refuses until the orphaned runc has finished with it: try for a while.
+  for (let attempt = 0; hasState(r.root, id); attempt++) {
+    try {
+      await runcCommand(r, ['delete', '--force', id]);
+      return;
+    } catch (err) {
+      // runc refuses state whose process is gone in odd ways; the directory is all that is left.
+      if (!liveState(r.root, id)) {
+        rmSync(join(r.root, id), { recursive: true, force: true });
+        return;
+      }
+      if (attempt >= 20) throw err;
+      await sleep(100);
+    }
   }
 }
 
