@@ -49,7 +49,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-u, --user <user[:group]>', 'user, as a name or uid, with an optional group (looked up in the image\'s /etc/passwd and /etc/group)')
     .option('--entrypoint <command>', "override the image's Entrypoint ('' clears it)")
     .option('--hostname <name>', 'container host name (default: the short container ID)')
-    .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']).default('none'))
+    .addOption(new Option('--network <mode>', 'network: none (loopback only), host, or bridge (skiff0, with NAT to the outside)').choices(['none', 'host', 'bridge']).default('none'))
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a capability, e.g. NET_ADMIN, or ALL (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect, [])

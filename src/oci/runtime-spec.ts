@@ -30,7 +30,9 @@ export interface SpecInput {
   /** NET_ADMIN or CAP_NET_ADMIN, any case, or ALL. */
   capAdd: string[];
   capDrop: string[];
-  network: 'none' | 'host';
+  /** none: a new, empty namespace; host: the host's; bridge: the namespace file at netnsPath. */
+  network: 'none' | 'host' | 'bridge';
+  netnsPath?: string;
   mounts: MountSpec[];
   /** Usually 'rootfs', relative to the bundle. */
   rootfsPath: string;
@@ -106,7 +108,7 @@ export function buildSpec(input: SpecInput): Spec {
     mounts: mounts.list,
     ...(input.annotations && Object.keys(input.annotations).length > 0 ? { annotations: { ...input.annotations } } : {}),
     linux: {
-      namespaces: namespaces(input.network),
+      namespaces: namespaces(input.network, input.netnsPath),
       ...(input.devices && input.devices.length > 0 ? { devices: input.devices.map((d) => ({ ...d })) } : {}),
       resources: { devices: deviceRules(input.privileged, input.devices ?? []) },
       ...(mounts.rootfsPropagation ? { rootfsPropagation: mounts.rootfsPropagation } : {}),
@@ -219,9 +221,12 @@ function rlimits(hard: { nofile: number }): Rlimit[] {
   return [{ type: 'RLIMIT_NOFILE', soft: n, hard: n }];
 }
 
-function namespaces(network: 'none' | 'host'): LinuxNamespace[] {
+function namespaces(network: 'none' | 'host' | 'bridge', netnsPath?: string): LinuxNamespace[] {
   const ns: LinuxNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (network !== 'host') ns.push({ type: 'network' });
+  if (network === 'bridge') {
+    if (!netnsPath) throw new SkiffError('internal', 'a bridged container needs its network namespace path');
+    ns.push({ type: 'network', path: netnsPath });
+  } else if (network !== 'host') ns.push({ type: 'network' });
   return ns;
 }
 
@@ -254,7 +259,7 @@ function deviceRules(privileged: boolean, devices: LinuxDevice[]): LinuxDeviceCg
   ];
 }
 
-function systemMounts(privileged: boolean, network: 'none' | 'host'): Mount[] {
+function systemMounts(privileged: boolean, network: 'none' | 'host' | 'bridge'): Mount[] {
   const sysMode = privileged ? 'rw' : 'ro';
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },

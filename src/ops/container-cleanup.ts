@@ -6,6 +6,7 @@ import { unmountOverlay } from '../runtime/overlay.js';
 import { type Runc, deleteState } from '../runtime/runc.js';
 import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
+import { detachNetwork } from './container-network.js';
 import { collectInTx, emptyTrash } from './gc.js';
 
 /** Unmounts the root, deletes the directory and then the record. Needs no runc state to be left. */
@@ -28,5 +29,6 @@ export function releaseContainer(store: Store, id: string): void {
 /** Kills and deletes what runc holds for the container, then releases it. */
 export async function destroyContainer(store: Store, runc: Runc, id: string): Promise<void> {
   await deleteState(runc, id);
+  await detachNetwork(containerLayout(store.paths, id), id);
   releaseContainer(store, id);
 }

@@ -5,7 +5,7 @@ import type { MountSpec } from '../oci/runtime-spec.js';
 import type { ContainerRecord } from '../store/containers.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
-export type NetworkMode = 'none' | 'host';
+export type NetworkMode = 'none' | 'host' | 'bridge';
 
 export interface CreateOptions {
   image: string;

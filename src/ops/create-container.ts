@@ -160,6 +160,7 @@ function prepareBundle(
     capAdd: opts.capAdd,
     capDrop: opts.capDrop,
     network: opts.network,
+    ...(opts.network === 'bridge' ? { netnsPath: l.netns } : {}),
     mounts: opts.mounts,
     ...(opts.privileged ? { devices: listHostDevices(), hostCapabilities: boundingCapabilities() } : {}),
     rootfsPath: 'rootfs',

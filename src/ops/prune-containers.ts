@@ -6,6 +6,8 @@ import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { runcFor } from './start-container.js';
+import { containerLayout } from '../runtime/container-layout.js';
+import { detachNetwork } from './container-network.js';
 
 export function pruneContainers(ctx: OpsContext): Promise<{ removed: string[]; errors: SkiffError[] }> {
   return withStore(ctx, async (store) => {
@@ -31,6 +33,9 @@ export function cleanupAfterExit(ctx: OpsContext, id: string): Promise<void> {
     const rec = store.containers.get<Container['spec']>(id);
     if (!rec) return;
     const c = refresh(store, rec);
-    if (c.state !== 'running' && c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id);
+    if (c.state === 'running') return;
+    if (c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id);
+    // conmon does not know the network: its exit command hands the namespace and address back.
+    else if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
   });
 }

@@ -6,6 +6,7 @@ import { SkiffError } from '../errors.js';
 import { createWithConmon } from '../runtime/conmon.js';
 import { K8sLogWriter, type OutputSinks, relayOutput } from '../runtime/k8s-log-writer.js';
 import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import { writeBridgeHosts } from '../runtime/etc-files.js';
 import { checkExecutable } from '../runtime/find-executable.js';
 import { isMountPoint } from '../runtime/overlay.js';
 import {
@@ -25,6 +26,7 @@ import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import type { OpsContext } from './context.js';
+import { attachNetwork, containerAddress, detachNetwork } from './container-network.js';
 import { mountRootfs } from './create-container.js';
 
 export function runcFor(ctx: OpsContext, store: Store): Runc {
@@ -51,6 +53,10 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     cwd: p.cwd,
     hidden: c.spec.options.mounts.map((m) => m.destination),
   });
+  if (c.spec.options.network === 'bridge') {
+    const result = await attachNetwork(l, c.id);
+    writeBridgeHosts(l, c.spec.hostname, containerAddress(result));
+  }
   return l;
 }
 
@@ -75,6 +81,7 @@ function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', mo
 
 /** Records an exit and, for --rm containers, removes the container. */
 export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null): Promise<void> {
+  if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
   store.containers.update(c.id, { state: 'exited', exitCode, pid: null, pidStart: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
   if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id);
 }

@@ -18,6 +18,9 @@ export interface ContainerLayout {
   exitDir: string;
   /** conmon's own files, in a short path: its attach socket must fit in a unix socket's 108 bytes. */
   conmonDir: string;
+  /** The network namespace file of a bridged container, and what CNI's ADD returned for it. */
+  netns: string;
+  network: string;
 }
 
 export function containerLayout(paths: { containers: string; root: string }, id: string): ContainerLayout {
@@ -36,5 +39,7 @@ export function containerLayout(paths: { containers: string; root: string }, id:
     log: join(dir, 'ctr.log'),
     exitDir: join(dir, 'exit'),
     conmonDir: join(paths.root, 'run', 'c', id.slice(0, 16)),
+    netns: join(paths.root, 'run', 'netns', id.slice(0, 16)),
+    network: join(dir, 'network.json'),
   };
 }

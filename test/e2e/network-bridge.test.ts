@@ -1,0 +1,143 @@
+// --network bridge: the standard CNI plugins put the container on skiff0 with an address, a
+// default route and NAT; a server in it answers the host; exit, rm and a killed skiff leave no
+// lease, namespace, veth or iptables rule behind. Traffic stays on the host's bridge.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { IPAM_DIR } from '../../src/network/bridge.js';
+import { busyboxLayer } from '../helpers/busybox.js';
+import { type CliResult, runCli, spawnCli, tempRoot } from '../helpers/cli.js';
+import { assertNoContainers } from '../helpers/container-check.js';
+import { pushImage } from '../helpers/push.js';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import { until } from '../helpers/until.js';
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+/** Lease files of host-local that name the container. */
+function leasesOf(id: string): string[] {
+  const dir = join(IPAM_DIR, 'skiff');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f) && readFileSync(join(dir, f), 'utf8').startsWith(id));
+}
+
+function iptablesMentioning(id: string): string[] {
+  const rules = [...execFileSync('iptables', ['-S'], { encoding: 'utf8' }).split('\n'), ...execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }).split('\n')];
+  return rules.filter((r) => r.includes(id));
+}
+
+function hostLinks(): string[] {
+  return readdirSync('/sys/class/net');
+}
+
+describe('--network bridge', () => {
+  let reg: RunningRegistry;
+  let img: string;
+  const { root, cleanup } = tempRoot();
+  const sk = (...args: string[]): Promise<CliResult> => runCli(['--root', root, ...args]);
+  async function ok(...args: string[]): Promise<CliResult> {
+    const res = await sk(...args);
+    assert.equal(res.code, 0, `skiff ${args.join(' ')}: ${res.stderr}`);
+    return res;
+  }
+  const network = (id: string) => JSON.parse(readFileSync(join(root, 'containers', id, 'network.json'), 'utf8')) as { ips: { address: string }[]; interfaces: { name: string; sandbox?: string }[] };
+
+  /** Nothing of the container's network is left on the host. */
+  function assertDetached(id: string, hostVeth?: string): void {
+    assert.deepEqual(leasesOf(id), [], 'no address lease');
+    assert.deepEqual(iptablesMentioning(id), [], 'no iptables rule');
+    assert.ok(!existsSync(join(root, 'run', 'netns', id.slice(0, 16))), 'no namespace file');
+    if (hostVeth) assert.ok(!hostLinks().includes(hostVeth), `veth ${hostVeth} is gone`);
+  }
+
+  before(async () => {
+    reg = await startRegistry();
+    await pushImage(reg.url, 'net/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
+    img = `${reg.host}/net/busybox:latest`;
+    await ok('pull', '-q', img);
+  });
+  after(async () => {
+    await sk('rm', '-f', ...(await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean));
+    await reg?.stop();
+    cleanup();
+  });
+
+  test('eth0 on skiff0 with an address, a default route, loopback up, and /etc/hosts naming it', async () => {
+    const script = [
+      'grep -o "eth0" /proc/net/dev',
+      'tail -1 /etc/hosts',
+      'grep -c "^eth0[[:space:]]00000000[[:space:]]0100590A" /proc/net/route',
+      // loopback is up: a server on 127.0.0.1 answers
+      'mkdir /w && echo lo-ok > /w/i && (httpd -f -p 127.0.0.1:8080 -h /w &) && sleep 0.3 && wget -q -O - http://127.0.0.1:8080/i',
+    ].join('; ');
+    const res = await ok('run', '--rm', '--network', 'bridge', '--hostname', 'bridged', img, 'sh', '-c', script);
+    const [iface, hosts, route, lo] = res.stdout.trim().split('\n');
+    assert.equal(iface, 'eth0');
+    assert.match(hosts!, /^10\.89\.\d+\.\d+\tbridged$/);
+    assert.equal(route, '1', 'default route via 10.89.0.1');
+    assert.equal(lo, 'lo-ok');
+  });
+
+  test('a server in a detached container answers the host at its address; rm -f leaves nothing', async () => {
+    const id = (await ok('run', '-d', '--network', 'bridge', img, 'sh', '-c', 'mkdir /www && echo hello-bridge > /www/index.html && httpd -f -p 80 -h /www')).stdout.trim();
+    const net = network(id);
+    const address = net.ips[0]!.address.split('/')[0]!;
+    const hostVeth = net.interfaces.find((i) => !i.sandbox && i.name.startsWith('veth'))?.name;
+    assert.ok(hostVeth && hostLinks().includes(hostVeth), 'a host-side veth');
+    assert.equal(leasesOf(id).length, 1);
+    const body = await until('the server to answer', async () => httpGet(`http://${address}:80/`).catch(() => undefined));
+    assert.equal(body, 'hello-bridge\n');
+    await ok('rm', '-f', id);
+    assertDetached(id, hostVeth);
+  });
+
+  test('a detached container that exits hands its network back; start attaches it again', async () => {
+    const id = (await ok('run', '-d', '--network', 'bridge', img, 'sh', '-c', 'sleep 0.3')).stdout.trim();
+    const hostVeth = network(id).interfaces.find((i) => !i.sandbox && i.name.startsWith('veth'))?.name;
+    await ok('wait', id);
+    // conmon's exit command releases it.
+    await until('the exit command to release the network', () => leasesOf(id).length === 0 && !existsSync(join(root, 'run', 'netns', id.slice(0, 16))));
+    assertDetached(id, hostVeth);
+    await ok('start', id);
+    assert.equal(leasesOf(id).length, 1, 'attached again');
+    await ok('wait', id);
+    await ok('rm', id);
+    assertDetached(id);
+  });
+
+  test('run --rm in the foreground leaves nothing; so does rm after skiff was killed mid-run', async () => {
+    const res = await ok('run', '--rm', '--network', 'bridge', '--cidfile', join(root, 'cid'), img, 'true');
+    assert.equal(res.stdout, '');
+    assertDetached(readFileSync(join(root, 'cid'), 'utf8'));
+
+    const { child } = spawnCli(['--root', root, 'run', '--network', 'bridge', '--name', 'killed', img, 'sleep', '30']);
+    const exited = new Promise((r) => child.once('exit', r));
+    const id = await until('the container to run', async () => {
+      const out = (await sk('ps', '--filter', 'name=killed', '-q', '--no-trunc')).stdout.trim();
+      return out && leasesOf(out).length === 1 ? out : undefined;
+    });
+    child.kill('SIGKILL');
+    await exited;
+    await sleep(100);
+    await ok('rm', '-f', 'killed');
+    assertDetached(id);
+  });
+
+  test('everything removed: no container left', async () => {
+    assertNoContainers(root);
+  });
+});
