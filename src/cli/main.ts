@@ -10,6 +10,7 @@ import { registerStart } from '../commands/start.js';
 import { registerImageCommands } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerPull } from '../commands/pull.js';
+import { registerPort } from '../commands/port.js';
 import { registerPs } from '../commands/ps.js';
 import { registerRm } from '../commands/rm.js';
 import { registerRmi } from '../commands/rmi.js';
@@ -36,6 +37,7 @@ const REGISTRARS: Record<string, Registrar> = {
   ps: registerPs,
   exec: registerExec,
   logs: registerLogs,
+  port: registerPort,
   stop: registerLifecycle,
   kill: registerLifecycle,
   restart: registerLifecycle,

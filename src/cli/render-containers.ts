@@ -1,5 +1,6 @@
 // ps output: docker's columns and status wording.
-import type { Container } from '../ops/container-options.js';
+import type { Container, ListedContainer } from '../ops/container-options.js';
+import { formatPort } from '../network/ports.js';
 import { humanDuration } from './humanize.js';
 import type { CliIO } from './io.js';
 import { type ListFormat, renderList } from './render-list.js';
@@ -44,14 +45,14 @@ export function commandText(args: string[], trunc: boolean): string {
   return JSON.stringify(trunc && s.length > 20 ? `${s.slice(0, 19)}…` : s);
 }
 
-export function toContainerRow(c: Container, trunc: boolean, now = Date.now()): ContainerRow {
+export function toContainerRow(c: ListedContainer, trunc: boolean, now = Date.now()): ContainerRow {
   return {
     ID: trunc ? c.id.slice(0, 12) : c.id,
     Image: c.image,
     Command: commandText(c.command, trunc),
     CreatedAt: new Date(c.createdAt).toISOString(),
     RunningFor: `${ago(c.createdAt, now)} ago`,
-    Ports: '',
+    Ports: c.published.map(formatPort).join(', '),
     Status: statusText(c, now),
     State: c.state,
     Names: c.name,
@@ -60,7 +61,7 @@ export function toContainerRow(c: Container, trunc: boolean, now = Date.now()): 
   };
 }
 
-export function renderContainers(io: CliIO, list: Container[], opts: ListFormat & { trunc: boolean }): void {
+export function renderContainers(io: CliIO, list: ListedContainer[], opts: ListFormat & { trunc: boolean }): void {
   const rows = list.map((c) => toContainerRow(c, opts.trunc));
   renderList(io, rows, opts, (r) => r.ID, (rs) => ({
     headers: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],

@@ -10,6 +10,7 @@ import { addCreate } from './create.js';
 import { addExec } from './exec.js';
 import { addKill, addRestart, addStop, addWait } from './lifecycle.js';
 import { addLogs } from './logs.js';
+import { addPort } from './port.js';
 import { addPs } from './ps.js';
 import { reportEach } from './report.js';
 import { addRm } from './rm.js';
@@ -50,6 +51,7 @@ export function registerContainerCommands(program: Command, io: CliIO, setExit: 
   addKill(group.command('kill'), io, setExit);
   addLogs(group.command('logs'), io);
   addPs(group.command('ls').alias('list').alias('ps'), io);
+  addPort(group.command('port'), io);
   addPrune(group.command('prune'), io, setExit);
   addRestart(group.command('restart'), io, setExit);
   addRm(group.command('rm').alias('remove'), io, setExit);

@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { SkiffError } from '../errors.js';
 import type { MountSpec } from '../oci/runtime-spec.js';
 import type { CreateOptions, NetworkMode, PullPolicy } from '../ops/container-options.js';
+import { parsePublish } from '../network/ports.js';
 import { parseLabels, parseMount, parseTmpfs, parseVolume } from '../runtime/mount-flags.js';
 
 export interface CreateFlags {
@@ -16,7 +17,9 @@ export interface CreateFlags {
   user?: string;
   entrypoint?: string;
   hostname?: string;
-  network: string;
+  network?: string;
+  publish: string[];
+  publishAll?: boolean;
   readOnly?: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -49,7 +52,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-u, --user <user[:group]>', 'user, as a name or uid, with an optional group (looked up in the image\'s /etc/passwd and /etc/group)')
     .option('--entrypoint <command>', "override the image's Entrypoint ('' clears it)")
     .option('--hostname <name>', 'container host name (default: the short container ID)')
-    .addOption(new Option('--network <mode>', 'network: none (loopback only), host, or bridge (skiff0, with NAT to the outside)').choices(['none', 'host', 'bridge']).default('none'))
+    .addOption(new Option('--network <mode>', 'network: none (loopback only; the default without -p), host, or bridge (skiff0, with NAT to the outside; the default with -p)').choices(['none', 'host', 'bridge']))
+    .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', 'publish a container port on the host (a bare containerPort gets a free host port; repeatable)', collect, [])
+    .option('-P, --publish-all', "publish every port the image exposes, each on a free host port")
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a capability, e.g. NET_ADMIN, or ALL (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect, [])
@@ -67,6 +72,13 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
   const mounts: MountSpec[] = [...f.volume.map(parseVolume), ...f.mount.map(parseMount), ...f.tmpfs.map(parseTmpfs)];
   const dup = mounts.map((m) => m.destination).find((d, i, all) => all.indexOf(d) !== i);
   if (dup) throw new SkiffError('usage', `duplicate mount point: ${dup}`);
+  const publish = f.publish.map(parsePublish);
+  const publishing = publish.length > 0 || Boolean(f.publishAll);
+  // Publishing needs the bridge; until it is the default, -p alone selects it.
+  const network = (f.network ?? (publishing ? 'bridge' : 'none')) as NetworkMode;
+  if (publishing && network !== 'bridge') {
+    throw new SkiffError('usage', `-p and -P need --network bridge: with --network ${network} there is no container address to forward to`);
+  }
   return {
     image,
     pull: f.pull as PullPolicy,
@@ -80,7 +92,9 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
     ...(f.workdir !== undefined ? { workdir: f.workdir } : {}),
     ...(f.user !== undefined ? { user: f.user } : {}),
     ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
-    network: f.network as NetworkMode,
+    network,
+    publish,
+    publishAll: Boolean(f.publishAll),
     readOnly: Boolean(f.readOnly),
     capAdd: f.capAdd,
     capDrop: f.capDrop,

@@ -4,11 +4,38 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
 import { CNI_PLUGIN_DIR, DEFAULT_BRIDGE, LOOPBACK } from '../network/bridge.js';
+import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
 import { createNetns, removeNetns } from '../network/netns.js';
-import type { ContainerLayout } from '../runtime/container-layout.js';
+import { withFileLock } from '../sys/libc.js';
+import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import type { Store } from '../store/store.js';
+import type { Container } from './container-options.js';
 
-function runtime(l: ContainerLayout, id: string, ifName: string): CniRuntime {
-  return { containerId: id, netns: l.netns, ifName, pluginDir: CNI_PLUGIN_DIR };
+function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec[] = []): CniRuntime {
+  return {
+    containerId: id,
+    netns: l.netns,
+    ifName,
+    pluginDir: CNI_PLUGIN_DIR,
+    ...(ports.length > 0 ? { capabilityArgs: { portMappings: portMappings(ports) } } : {}),
+  };
+}
+
+/** What a bridged container's directory keeps of its network while it is attached. */
+export interface AttachedNetwork {
+  result: CniResult;
+  /** Published ports, with the host ports chosen for this run. */
+  ports: PortSpec[];
+}
+
+export function readAttached(l: ContainerLayout): AttachedNetwork | undefined {
+  // ps asks for every running container: a stat is cheaper than a thrown ENOENT.
+  if (!existsSync(l.network)) return undefined;
+  try {
+    return JSON.parse(readFileSync(l.network, 'utf8')) as AttachedNetwork;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The container's address on the bridge (without the prefix length). */
@@ -16,35 +43,48 @@ export function containerAddress(result: CniResult): string | undefined {
   return result.ips?.[0]?.address.split('/')[0];
 }
 
-export async function attachNetwork(l: ContainerLayout, id: string): Promise<CniResult> {
+/** `taken`: ports other containers publish now (their iptables rules hold them without a socket). */
+export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[]): Promise<AttachedNetwork> {
   await detachNetwork(l, id);
+  const ports = await allocatePorts(wanted, taken);
   await createNetns(l.netns);
   try {
     await cniAdd(LOOPBACK, runtime(l, id, 'lo'));
-    const result = await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0'));
-    writeFileSync(l.network, JSON.stringify(result));
-    return result;
+    const attached: AttachedNetwork = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports)), ports };
+    writeFileSync(l.network, JSON.stringify(attached));
+    return attached;
   } catch (err) {
     await detachNetwork(l, id).catch(() => {});
     throw err;
   }
 }
 
-/** Releases the address, the veth and the rules, then the namespace. Quiet when nothing is attached. */
-export async function detachNetwork(l: ContainerLayout, id: string): Promise<void> {
-  if (!existsSync(l.netns) && !existsSync(l.network)) return;
-  let prev: CniResult | undefined;
-  try {
-    prev = JSON.parse(readFileSync(l.network, 'utf8')) as CniResult;
-  } catch {
-    prev = undefined;
-  }
-  // DEL works without a namespace or a result too: host-local frees the lease by container ID.
-  // On failure the result stays, so that the next rm or start can try again with it.
-  try {
-    await cniDel(DEFAULT_BRIDGE, runtime(l, id, 'eth0'), prev);
-    rmSync(l.network, { force: true });
-  } finally {
-    removeNetns(l.netns);
-  }
+/**
+ * Releases the address, the veth and the rules, then the namespace. Quiet when nothing is
+ * attached. rm and conmon's exit command may both get here at once (rm -f kills the
+ * container, which runs the exit command): a lock per container makes the second one find
+ * the work done, where two DELs at once would fail on each other's half-deleted rules.
+ */
+export function detachNetwork(l: ContainerLayout, id: string): Promise<void> {
+  if (!existsSync(l.netns) && !existsSync(l.network)) return Promise.resolve();
+  return withFileLock(`${l.dir}/network.lock`, async () => {
+    if (!existsSync(l.netns) && !existsSync(l.network)) return;
+    const attached = readAttached(l);
+    // DEL works without a namespace or a result too: host-local frees the lease by container ID.
+    // On failure the result stays, so that the next rm or start can try again with it.
+    try {
+      await cniDel(DEFAULT_BRIDGE, runtime(l, id, 'eth0', attached?.ports), attached?.result);
+      rmSync(l.network, { force: true });
+    } finally {
+      removeNetns(l.netns);
+    }
+  });
+}
+
+/** Host ports the store's other attached containers publish. */
+export function publishedByOthers(store: Store, id: string): PortSpec[] {
+  return store.containers
+    .list<Container['spec']>()
+    .filter((c) => c.id !== id && c.state === 'running')
+    .flatMap((c) => readAttached(containerLayout(store.paths, c.id))?.ports ?? []);
 }

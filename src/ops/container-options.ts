@@ -2,6 +2,7 @@
 // what a container record keeps of them.
 import type { Digest } from '../oci/digest.js';
 import type { MountSpec } from '../oci/runtime-spec.js';
+import type { PortSpec } from '../network/ports.js';
 import type { ContainerRecord } from '../store/containers.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
@@ -23,6 +24,10 @@ export interface CreateOptions {
   user?: string;
   hostname?: string;
   network: NetworkMode;
+  /** -p; port 0 means any free host port, chosen at each start. */
+  publish: PortSpec[];
+  /** -P: the image's ExposedPorts, each to a free host port. */
+  publishAll: boolean;
   readOnly: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -40,6 +45,11 @@ export interface ContainerSpec {
   process: { args: string[]; env: string[]; cwd: string; uid: number; gid: number; terminal: boolean };
   hostname: string;
   stopSignal?: string;
+  /** What to publish when it starts (-p, and the image's ExposedPorts with -P). */
+  ports?: PortSpec[];
 }
 
 export type Container = ContainerRecord<ContainerSpec>;
+
+/** A container as `ps` lists it: with the host ports it publishes while it runs. */
+export type ListedContainer = Container & { published: PortSpec[] };

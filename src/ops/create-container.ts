@@ -13,6 +13,7 @@ import { type ContainerLayout, containerLayout } from '../runtime/container-layo
 import { writeEtcFiles } from '../runtime/etc-files.js';
 import { mountOverlay } from '../runtime/overlay.js';
 import { readImageFile } from '../runtime/read-in-root.js';
+import { exposedPorts } from '../network/ports.js';
 import { hardLimits } from '../runtime/rlimits.js';
 import { listHostDevices } from '../runtime/host-devices.js';
 import { boundingCapabilities } from '../runtime/host-capabilities.js';
@@ -181,6 +182,7 @@ function prepareBundle(
     process: { args: p.args ?? [], env: p.env ?? [], cwd: p.cwd, uid: p.user.uid, gid: p.user.gid, terminal: Boolean(p.terminal) },
     hostname,
     ...(config.config?.StopSignal ? { stopSignal: config.config.StopSignal } : {}),
+    ports: [...opts.publish, ...(opts.publishAll ? exposedPorts(config.config?.ExposedPorts) : [])],
   };
 }
 

@@ -1,5 +1,7 @@
 // ps: the records, brought up to date from runc's state and conmon's exit files, filtered.
-import type { Container } from './container-options.js';
+import { containerLayout } from '../runtime/container-layout.js';
+import type { ListedContainer } from './container-options.js';
+import { readAttached } from './container-network.js';
 import { type Filters, matches } from './container-filters.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
@@ -12,7 +14,7 @@ export interface ListOptions {
   filters: Filters;
 }
 
-export function listContainers(ctx: OpsContext, opts: ListOptions): Container[] {
+export function listContainers(ctx: OpsContext, opts: ListOptions): ListedContainer[] {
   return withStore(ctx, (store) => {
     const imageIds = new Map<string, Set<string>>();
     const idsOf = (ref: string): Set<string> => {
@@ -23,11 +25,15 @@ export function listContainers(ctx: OpsContext, opts: ListOptions): Container[] 
       }
       return ids;
     };
-    let list = store.containers.list<Container['spec']>().map((c) => refresh(store, c));
+    let list = store.containers.list<ListedContainer['spec']>().map((c) => refresh(store, c));
     // -n/-l pick the newest containers whatever their state; a status filter implies all.
     const all = opts.all || opts.last !== undefined || opts.filters.has('status') || opts.filters.has('exited');
     list = list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));
     // As docker: the limit counts the containers that pass the filters.
-    return opts.last !== undefined ? list.slice(0, opts.last) : list;
+    if (opts.last !== undefined) list = list.slice(0, opts.last);
+    return list.map((c) =>
+      // In place: copying the record would parse its spec, which ps never needs.
+      Object.assign(c, { published: c.state === 'running' ? (readAttached(containerLayout(store.paths, c.id))?.ports ?? []) : [] }),
+    );
   });
 }

@@ -26,7 +26,7 @@ import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import type { OpsContext } from './context.js';
-import { attachNetwork, containerAddress, detachNetwork } from './container-network.js';
+import { attachNetwork, containerAddress, detachNetwork, publishedByOthers } from './container-network.js';
 import { mountRootfs } from './create-container.js';
 
 export function runcFor(ctx: OpsContext, store: Store): Runc {
@@ -54,8 +54,8 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     hidden: c.spec.options.mounts.map((m) => m.destination),
   });
   if (c.spec.options.network === 'bridge') {
-    const result = await attachNetwork(l, c.id);
-    writeBridgeHosts(l, c.spec.hostname, containerAddress(result));
+    const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id));
+    writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result));
   }
   return l;
 }
@@ -92,16 +92,17 @@ export interface Foreground {
   done: Promise<number>;
 }
 
+/** An --rm container that failed to start (a missing command, a taken port) goes, as docker's does; one already running stays. */
+async function removeIfUnstarted(store: Store, runc: Runc, c: Container, err: unknown): Promise<never> {
+  const rec = store.containers.get<Container['spec']>(c.id);
+  if (c.autoRemove && rec && refresh(store, rec).state !== 'running') await destroyContainer(store, runc, c.id);
+  throw err;
+}
+
 /** Starts the container in the foreground: runc run as a child of this process. */
 export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks, fresh = false): Promise<Foreground> {
   const runc = runcFor(ctx, store);
-  let l: ContainerLayout;
-  try {
-    l = await prepareStart(store, runc, c, fresh);
-  } catch (err) {
-    if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
-    throw err;
-  }
+  const l = await prepareStart(store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
   markRunning(store, c, 'skiff', process.pid, null);
   // Without a terminal, output passes through skiff into the container's log as well, so
   // `logs` shows a foreground container's output as it does a detached one's (as docker's).
@@ -138,10 +139,7 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
 /** Starts the container under conmon and returns once it runs; nothing of this process stays. */
 export async function startDetached(ctx: OpsContext, store: Store, c: Container, fresh = false): Promise<void> {
   const runc = runcFor(ctx, store);
-  const l = await prepareStart(store, runc, c, fresh).catch(async (err: unknown) => {
-    if (c.autoRemove && err instanceof SkiffError && err.kind !== 'conflict') await destroyContainer(store, runc, c.id);
-    throw err;
-  });
+  const l = await prepareStart(store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
   mkdirSync(l.exitDir, { recursive: true });
   mkdirSync(l.conmonDir, { recursive: true });
   try {

@@ -1,12 +1,13 @@
 // The few Linux calls Node lacks, through koffi. Each throws a Node-style error (code = errno name)
 // so callers handle them like fs errors.
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import type KoffiModule from 'koffi';
 
 type Fn = (...args: unknown[]) => number | bigint;
 
-interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn; mount: Fn; umount2: Fn }
+interface Libc { mknod: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn; mount: Fn; umount2: Fn; flock: Fn }
 
 let loaded: Libc | undefined;
 let koffiModule: typeof KoffiModule | undefined;
@@ -37,6 +38,7 @@ function libc(): Libc {
       llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
       mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as Fn,
       umount2: lib.func('int umount2(const char *target, int flags)') as Fn,
+      flock: lib.func('int flock(int fd, int operation)') as Fn,
     };
   }
   return loaded;
@@ -105,4 +107,26 @@ export function mount(source: string, target: string, fstype: string, flags: num
 
 export function umount2(target: string, flags = 0): void {
   if (libc().umount2(target, flags) !== 0) fail('umount2', target);
+}
+
+const LOCK_EX = 2;
+const LOCK_UN = 8;
+
+/**
+ * Runs fn holding an exclusive flock on path (created if missing). The kernel releases the
+ * lock if the process dies. Blocks the thread while another process holds it: for short
+ * critical sections only.
+ */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    if (libc().flock(fd, LOCK_EX) !== 0) fail('flock', path);
+    try {
+      return await fn();
+    } finally {
+      libc().flock(fd, LOCK_UN);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -40,6 +41,15 @@ function iptablesMentioning(id: string): string[] {
   return rules.filter((r) => r.includes(id));
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 function hostLinks(): string[] {
   return readdirSync('/sys/class/net');
 }
@@ -54,7 +64,8 @@ describe('--network bridge', () => {
     assert.equal(res.code, 0, `skiff ${args.join(' ')}: ${res.stderr}`);
     return res;
   }
-  const network = (id: string) => JSON.parse(readFileSync(join(root, 'containers', id, 'network.json'), 'utf8')) as { ips: { address: string }[]; interfaces: { name: string; sandbox?: string }[] };
+  const network = (id: string) =>
+    (JSON.parse(readFileSync(join(root, 'containers', id, 'network.json'), 'utf8')) as { result: { ips: { address: string }[]; interfaces: { name: string; sandbox?: string }[] } }).result;
 
   /** Nothing of the container's network is left on the host. */
   function assertDetached(id: string, hostVeth?: string): void {
@@ -135,6 +146,67 @@ describe('--network bridge', () => {
     await sleep(100);
     await ok('rm', '-f', 'killed');
     assertDetached(id);
+  });
+
+  describe('published ports', () => {
+    const SERVE = 'mkdir -p /www && echo hello-published > /www/index.html && httpd -f -p 80 -h /www';
+    let web: string;
+
+    before(async () => {
+      await pushImage(reg.url, 'net/exposing', 'latest', { layers: [{ tar: busyboxLayer() }], config: { config: { ExposedPorts: { '80/tcp': {} } } } });
+    });
+
+    test('-p 127.0.0.1:PORT:80 and -p 80 answer on the host loopback; port and ps show both', async () => {
+      const fixed = await freePort();
+      const id = (await ok('run', '-d', '--name', 'pub', '-p', `127.0.0.1:${fixed}:80`, '-p', '80', img, 'sh', '-c', SERVE)).stdout.trim();
+      web = id;
+      assert.equal(await until('the fixed port to answer', () => httpGet(`http://127.0.0.1:${fixed}/`).catch(() => undefined)), 'hello-published\n');
+      const listed = (await ok('port', 'pub')).stdout.trim().split('\n');
+      assert.equal(listed[0], `80/tcp -> 127.0.0.1:${fixed}`);
+      const chosen = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(listed[1]!);
+      assert.ok(chosen, listed.join('\n'));
+      assert.notEqual(Number(chosen[1]), fixed);
+      assert.equal(await httpGet(`http://127.0.0.1:${chosen[1]}/`), 'hello-published\n');
+      assert.equal((await ok('port', 'pub', '80/tcp')).stdout, `127.0.0.1:${fixed}\n0.0.0.0:${chosen[1]}\n`);
+      const ports = (await ok('ps', '--filter', 'name=^pub$', '--format', '{{.Ports}}')).stdout.trim();
+      assert.equal(ports, `127.0.0.1:${fixed}->80/tcp, 0.0.0.0:${chosen[1]}->80/tcp`);
+      assert.ok(iptablesMentioning(id).length > 0, 'portmap rules while it runs');
+    });
+
+    test('a host port in use, by a listener or by another container, is a clear error', async () => {
+      const listener = createServer().listen(0, '127.0.0.1');
+      await new Promise((r) => listener.once('listening', r));
+      const busy = (listener.address() as { port: number }).port;
+      try {
+        let r = await sk('run', '--rm', '-p', `127.0.0.1:${busy}:80`, img, 'true');
+        assert.equal(r.code, 125);
+        assert.match(r.stderr, new RegExp(`cannot publish 127\\.0\\.0\\.1:${busy}/tcp: the host port is already in use`));
+        const taken = /-> (127\.0\.0\.1:\d+)/.exec((await ok('port', 'pub')).stdout)![1]!;
+        r = await sk('run', '--rm', '-p', `${taken}:80`, img, 'true');
+        assert.equal(r.code, 125);
+        assert.match(r.stderr, /another container publishes that host port/);
+      } finally {
+        listener.close();
+      }
+    });
+
+    test('-P publishes what the image exposes; -p with --network none is refused', async () => {
+      const id = (await ok('run', '-d', '-P', `${reg.host}/net/exposing:latest`, 'sh', '-c', SERVE)).stdout.trim();
+      const line = (await ok('port', id)).stdout.trim();
+      const m = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
+      assert.ok(m, line);
+      assert.equal(await until('the exposed port to answer', () => httpGet(`http://127.0.0.1:${m[1]}/`).catch(() => undefined)), 'hello-published\n');
+      await ok('rm', '-f', id);
+      assertDetached(id);
+      const r = await sk('run', '--rm', '--network', 'none', '-p', '80', img, 'true');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /need --network bridge/);
+    });
+
+    test('rm -f takes the port rules down with the rest', async () => {
+      await ok('rm', '-f', web);
+      assertDetached(web);
+    });
   });
 
   test('everything removed: no container left', async () => {
