@@ -171,6 +171,9 @@ describe('--network bridge', () => {
       const ports = (await ok('ps', '--filter', 'name=^pub$', '--format', '{{.Ports}}')).stdout.trim();
       assert.equal(ports, `127.0.0.1:${fixed}->80/tcp, 0.0.0.0:${chosen[1]}->80/tcp`);
       assert.ok(iptablesMentioning(id).length > 0, 'portmap rules while it runs');
+      const settings = JSON.parse((await ok('inspect', '-f', '{{json .NetworkSettings}}', 'pub')).stdout) as { IPAddress: string; Ports: Record<string, { HostIp: string; HostPort: string }[]> };
+      assert.match(settings.IPAddress, /^10\.89\.\d+\.\d+$/);
+      assert.deepEqual(settings.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(fixed) }, { HostIp: '0.0.0.0', HostPort: chosen[1] }]);
     });
 
     test('a host port in use, by a listener or by another container, is a clear error', async () => {
