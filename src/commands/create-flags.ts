@@ -1,4 +1,5 @@
 // The flags `run` and `create` share, and their translation into CreateOptions.
+import { isIP } from 'node:net';
 import { type Command, Option } from 'commander';
 import { SkiffError } from '../errors.js';
 import type { MountSpec } from '../oci/runtime-spec.js';
@@ -20,6 +21,9 @@ export interface CreateFlags {
   network?: string;
   publish: string[];
   publishAll?: boolean;
+  dns: string[];
+  dnsSearch: string[];
+  addHost: string[];
   readOnly?: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -55,6 +59,9 @@ export function addCreateFlags(cmd: Command): Command {
     .addOption(new Option('--network <mode>', 'network: none (loopback only; the default without -p), host, or bridge (skiff0, with NAT to the outside; the default with -p)').choices(['none', 'host', 'bridge']))
     .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', 'publish a container port on the host (a bare containerPort gets a free host port; repeatable)', collect, [])
     .option('-P, --publish-all', "publish every port the image exposes, each on a free host port")
+    .option('--dns <ip>', "a nameserver for the container's resolv.conf, instead of the host's (repeatable)", collect, [])
+    .option('--dns-search <domain>', "a search domain for the container's resolv.conf (repeatable)", collect, [])
+    .option('--add-host <host:ip>', "add a line to the container's /etc/hosts (repeatable)", collect, [])
     .option('--read-only', 'mount the root filesystem read-only')
     .option('--cap-add <cap>', 'add a capability, e.g. NET_ADMIN, or ALL (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a capability, or ALL (repeatable)', collect, [])
@@ -95,6 +102,9 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
     network,
     publish,
     publishAll: Boolean(f.publishAll),
+    dns: f.dns.map(checkAddress),
+    dnsSearch: f.dnsSearch,
+    addHosts: f.addHost.map(checkHostEntry),
     readOnly: Boolean(f.readOnly),
     capAdd: f.capAdd,
     capDrop: f.capDrop,
@@ -104,4 +114,17 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
     interactive: Boolean(f.interactive),
     autoRemove: Boolean(f.rm),
   };
+}
+
+function checkAddress(ip: string): string {
+  if (isIP(ip) === 0) throw new SkiffError('usage', `invalid --dns ${JSON.stringify(ip)}: not an IP address`);
+  return ip;
+}
+
+function checkHostEntry(entry: string): string {
+  const i = entry.indexOf(':');
+  if (i <= 0 || isIP(entry.slice(i + 1)) === 0 || /\s/.test(entry)) {
+    throw new SkiffError('usage', `invalid --add-host ${JSON.stringify(entry)}: expected host:ip`);
+  }
+  return entry;
 }

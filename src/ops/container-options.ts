@@ -28,6 +28,10 @@ export interface CreateOptions {
   publish: PortSpec[];
   /** -P: the image's ExposedPorts, each to a free host port. */
   publishAll: boolean;
+  dns: string[];
+  dnsSearch: string[];
+  /** --add-host host:ip */
+  addHosts: string[];
   readOnly: boolean;
   capAdd: string[];
   capDrop: string[];

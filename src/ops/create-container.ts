@@ -143,7 +143,7 @@ function prepareBundle(
   mountRootfs(store, l, image, opts.autoRemove);
 
   const hostname = opts.hostname ?? (opts.network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
-  writeEtcFiles(l, hostname, opts.network);
+  writeEtcFiles(l, hostname, opts.network, opts);
   const userSpec = opts.user ?? config.config?.User ?? '';
   const user = resolveUser(userSpec, readImageFile(l.rootfs, '/etc/passwd'), readImageFile(l.rootfs, '/etc/group'));
   const spec = buildSpec({

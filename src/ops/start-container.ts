@@ -55,7 +55,7 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
   });
   if (c.spec.options.network === 'bridge') {
     const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id));
-    writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result));
+    writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result), c.spec.options);
   }
   return l;
 }

@@ -24,23 +24,53 @@ export function bridgeResolvConf(host: string | undefined): string {
   return /^\s*nameserver\s/m.test(kept) ? `${kept}\n` : `${kept ? `${kept}\n` : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4\n`;
 }
 
-/** A bridged container's /etc/hosts, naming its own address once it has one. */
-export function writeBridgeHosts(l: ContainerLayout, hostname: string, address: string | undefined): void {
-  writeFileSync(l.hosts, `${LOCAL_HOSTS}${address ?? '127.0.1.1'}\t${hostname}\n`);
+/** What --dns, --dns-search and --add-host ask of the files. */
+export interface EtcOptions {
+  // Optional: containers created before these flags existed have none.
+  dns?: string[];
+  dnsSearch?: string[];
+  /** host:ip pairs, as --add-host takes them. */
+  addHosts?: string[];
 }
 
-export function writeEtcFiles(l: ContainerLayout, hostname: string, network: EtcNetwork): void {
+export const NO_ETC_OPTIONS: EtcOptions = { dns: [], dnsSearch: [], addHosts: [] };
+
+function extraHosts(o: EtcOptions): string {
+  return (o.addHosts ?? [])
+    .map((h) => {
+      const i = h.indexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    })
+    .join('');
+}
+
+/** --dns replaces the nameservers, --dns-search the search domains; the rest of the base stays. */
+export function resolvConf(base: string, o: EtcOptions): string {
+  let lines = base.split('\n').filter((l) => l.trim() !== '');
+  const dns = o.dns ?? [];
+  const search = o.dnsSearch ?? [];
+  if (dns.length > 0) lines = [...lines.filter((l) => !/^\s*nameserver\s/.test(l)), ...dns.map((d) => `nameserver ${d}`)];
+  if (search.length > 0) lines = [...lines.filter((l) => !/^\s*(search|domain)\s/.test(l)), `search ${search.join(' ')}`];
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** A bridged container's /etc/hosts, naming its own address once it has one. */
+export function writeBridgeHosts(l: ContainerLayout, hostname: string, address: string | undefined, o: EtcOptions = NO_ETC_OPTIONS): void {
+  writeFileSync(l.hosts, `${LOCAL_HOSTS}${address ?? '127.0.1.1'}\t${hostname}\n${extraHosts(o)}`);
+}
+
+export function writeEtcFiles(l: ContainerLayout, hostname: string, network: EtcNetwork, o: EtcOptions = NO_ETC_OPTIONS): void {
   if (network === 'bridge') {
-    writeBridgeHosts(l, hostname, undefined);
-    writeFileSync(l.resolvConf, bridgeResolvConf(readHost('/etc/resolv.conf')));
+    writeBridgeHosts(l, hostname, undefined, o);
+    writeFileSync(l.resolvConf, resolvConf(bridgeResolvConf(readHost('/etc/resolv.conf')), o));
   } else if (network === 'host') {
     // The host's network: its names and resolvers, as docker gives a --network host container.
-    writeFileSync(l.hosts, readHost('/etc/hosts') ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
-    writeFileSync(l.resolvConf, readHost('/etc/resolv.conf') ?? '');
+    writeFileSync(l.hosts, `${readHost('/etc/hosts') ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`}${extraHosts(o)}`);
+    writeFileSync(l.resolvConf, resolvConf(readHost('/etc/resolv.conf') ?? '', o));
   } else {
-    writeFileSync(l.hosts, `${LOCAL_HOSTS}127.0.1.1\t${hostname}\n`);
-    // No network: nothing to resolve through. An empty file keeps resolvers from reaching the host's.
-    writeFileSync(l.resolvConf, '');
+    writeFileSync(l.hosts, `${LOCAL_HOSTS}127.0.1.1\t${hostname}\n${extraHosts(o)}`);
+    // No network: nothing to resolve through, unless asked. An empty file keeps resolvers from reaching the host's.
+    writeFileSync(l.resolvConf, resolvConf('', o));
   }
   writeFileSync(l.hostname, `${hostname}\n`);
 }

@@ -242,6 +242,16 @@ describe('run: flags as docker users expect them', () => {
       assert.match(hosts.join('\n'), /^127\.0\.0\.1\s+localhost$/m);
       assert.match(hosts.join('\n'), /^::1\s+localhost/m);
     });
+    test('--dns, --dns-search and --add-host write resolv.conf and hosts; bad values are 125', async () => {
+      const out = ok(await run('--dns', '10.0.0.53', '--dns-search', 'example.test', '--add-host', 'db:192.0.2.10', BB, 'sh', '-c', 'cat /etc/resolv.conf; tail -1 /etc/hosts'));
+      assert.equal(out, 'nameserver 10.0.0.53\nsearch example.test\n192.0.2.10\tdb\n');
+      let r = await run('--dns', 'not-an-ip', BB, 'true');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /invalid --dns "not-an-ip": not an IP address/);
+      r = await run('--add-host', 'nocolon', BB, 'true');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /invalid --add-host "nocolon": expected host:ip/);
+    });
   });
 
   describe('exit codes', () => {
