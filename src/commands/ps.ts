@@ -21,7 +21,7 @@ export function addPs(cmd: Command, io: CliIO): Command {
     .option('-f, --filter <key=value>', 'filter: id=, name=, label=KEY[=VALUE], status=, exited=CODE, ancestor=IMAGE (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--format <format>', "'table', 'json' (one object per line) or a Go template such as '{{.ID}} {{.Status}}'")
     .action(async (f: PsFlags, c: Command) => {
-      const list = (await import('../ops/list-containers.js')).listContainers(opsContext(c, io), {
+      const list = await (await import('../ops/list-containers.js')).listContainers(opsContext(c, io), {
         all: Boolean(f.all),
         ...(f.latest ? { last: 1 } : f.last !== undefined ? { last: f.last } : {}),
         filters: (await import('../ops/container-filters.js')).parseFilters(f.filter),

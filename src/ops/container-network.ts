@@ -7,6 +7,7 @@ import { CNI_PLUGIN_DIR, DEFAULT_BRIDGE, LOOPBACK } from '../network/bridge.js';
 import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
 import { createNetns, removeNetns } from '../network/netns.js';
 import { withFileLock } from '../sys/libc.js';
+import { processStartMatches, processStat } from '../runtime/runc-state.js';
 import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
@@ -23,9 +24,12 @@ function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec
 
 /** What a bridged container's directory keeps of its network while it is attached. */
 export interface AttachedNetwork {
-  result: CniResult;
+  /** Absent while ADD is under way (the owner is written first). */
+  result?: CniResult;
   /** Published ports, with the host ports chosen for this run. */
   ports: PortSpec[];
+  /** The process that attached it, and its start time: while it lives, the start is under way. */
+  owner?: { pid: number; start: number | null };
 }
 
 export function readAttached(l: ContainerLayout): AttachedNetwork | undefined {
@@ -44,13 +48,17 @@ export function containerAddress(result: CniResult): string | undefined {
 }
 
 /** `taken`: ports other containers publish now (their iptables rules hold them without a socket). */
-export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[]): Promise<AttachedNetwork> {
+export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[]): Promise<AttachedNetwork & { result: CniResult }> {
   await detachNetwork(l, id);
   const ports = await allocatePorts(wanted, taken);
+  // Who attaches is written before anything is made: a command that finds the namespace
+  // while this one is still at work must see that its owner lives, and leave it be.
+  const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
+  writeFileSync(l.network, JSON.stringify({ ports, owner } satisfies AttachedNetwork));
   await createNetns(l.netns);
   try {
     await cniAdd(LOOPBACK, runtime(l, id, 'lo'));
-    const attached: AttachedNetwork = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports)), ports };
+    const attached = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports)), ports, owner };
     writeFileSync(l.network, JSON.stringify(attached));
     return attached;
   } catch (err) {
@@ -87,4 +95,23 @@ export function publishedByOthers(store: Store, id: string): PortSpec[] {
     .list<Container['spec']>()
     .filter((c) => c.id !== id && c.state === 'running')
     .flatMap((c) => readAttached(containerLayout(store.paths, c.id))?.ports ?? []);
+}
+
+/**
+ * Hands back the networks of containers that no longer run and that nobody is starting: what
+ * a skiff killed while it waited on a container (or before conmon's exit command ran) left.
+ * Cheap when there is nothing to do: one stat per container that is not running.
+ */
+export async function releaseStaleNetworks(store: Store, containers: Container[]): Promise<void> {
+  for (const c of containers) {
+    if (c.state === 'running') continue;
+    const l = containerLayout(store.paths, c.id);
+    // network.json is written before the namespace is made and removed only after: one stat tells.
+    if (!existsSync(l.network)) continue;
+    const owner = readAttached(l)?.owner;
+    if (owner && processStartMatches(owner.pid, owner.start)) continue;
+    await detachNetwork(l, c.id).catch(() => {
+      // left for rm, which reports what fails
+    });
+  }
 }

@@ -10,7 +10,7 @@ import { requireContainer } from './find-container.js';
 
 /** docker's NetworkSettings: the address and the published ports of a running bridged container. */
 function networkSettings(attached: AttachedNetwork | undefined, mode: string): Record<string, unknown> {
-  const ip = attached?.result.ips?.[0];
+  const ip = attached?.result?.ips?.[0];
   const address = ip?.address.split('/')[0] ?? '';
   const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of attached?.ports ?? []) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP, HostPort: String(p.hostPort) });

@@ -1,7 +1,7 @@
 // ps: the records, brought up to date from runc's state and conmon's exit files, filtered.
 import { containerLayout } from '../runtime/container-layout.js';
 import type { ListedContainer } from './container-options.js';
-import { readAttached } from './container-network.js';
+import { readAttached, releaseStaleNetworks } from './container-network.js';
 import { type Filters, matches } from './container-filters.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
@@ -14,8 +14,8 @@ export interface ListOptions {
   filters: Filters;
 }
 
-export function listContainers(ctx: OpsContext, opts: ListOptions): ListedContainer[] {
-  return withStore(ctx, (store) => {
+export function listContainers(ctx: OpsContext, opts: ListOptions): Promise<ListedContainer[]> {
+  return withStore(ctx, async (store) => {
     const imageIds = new Map<string, Set<string>>();
     const idsOf = (ref: string): Set<string> => {
       let ids = imageIds.get(ref);
@@ -26,6 +26,7 @@ export function listContainers(ctx: OpsContext, opts: ListOptions): ListedContai
       return ids;
     };
     let list = store.containers.list<ListedContainer['spec']>().map((c) => refresh(store, c));
+    await releaseStaleNetworks(store, list);
     // -n/-l pick the newest containers whatever their state; a status filter implies all.
     const all = opts.all || opts.last !== undefined || opts.filters.has('status') || opts.filters.has('exited');
     list = list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));

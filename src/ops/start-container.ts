@@ -26,7 +26,7 @@ import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import type { OpsContext } from './context.js';
-import { attachNetwork, containerAddress, detachNetwork, publishedByOthers } from './container-network.js';
+import { attachNetwork, containerAddress, detachNetwork, publishedByOthers, releaseStaleNetworks } from './container-network.js';
 import { mountRootfs } from './create-container.js';
 
 export function runcFor(ctx: OpsContext, store: Store): Runc {
@@ -54,6 +54,8 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     hidden: c.spec.options.mounts.map((m) => m.destination),
   });
   if (c.spec.options.network === 'bridge') {
+    // A killed skiff's containers may still hold addresses and port rules: give them back first.
+    await releaseStaleNetworks(store, store.containers.list<Container['spec']>().filter((o) => o.id !== c.id).map((o) => refresh(store, o)));
     const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id));
     writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result), c.spec.options);
   }

@@ -148,6 +148,35 @@ describe('--network bridge', () => {
     assertDetached(id);
   });
 
+  test('a container whose skiff was killed gives its network back at the next command once it exits', async () => {
+    const { child } = spawnCli(['--root', root, 'run', '--network', 'bridge', '-p', '80', '--name', 'orphaned', img, 'sleep', '1']);
+    const exited = new Promise((r) => child.once('exit', r));
+    const id = await until('the container to run', async () => {
+      const out = (await sk('ps', '--filter', 'name=orphaned', '-q', '--no-trunc')).stdout.trim();
+      return out && leasesOf(out).length === 1 ? out : undefined;
+    });
+    child.kill('SIGKILL');
+    await exited;
+    assert.equal(leasesOf(id).length, 1, 'still attached while it runs');
+    // The container ends on its own; nobody is left to hand its network back but the next command.
+    await until('the container to exit', async () => ((await ok('ps', '-a', '--filter', 'name=orphaned', '--format', '{{.State}}')).stdout.trim() === 'exited' ? true : undefined));
+    assertDetached(id);
+    await ok('rm', 'orphaned');
+  });
+
+  test('50 run --rm -p cycles leave no lease, veth, rule or namespace behind', async () => {
+    const nat = () => execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('name: \\"skiff\\"')).length;
+    const leases = () => (existsSync(join(IPAM_DIR, 'skiff')) ? readdirSync(join(IPAM_DIR, 'skiff')).filter((f) => /^\d/.test(f)).length : 0);
+    const veths = () => hostLinks().filter((n) => n.startsWith('veth')).length;
+    const before = { nat: nat(), leases: leases(), veths: veths() };
+    for (let i = 0; i < 50; i++) {
+      const r = await sk('run', '--rm', '-p', '80', img, 'true');
+      assert.equal(r.code, 0, `cycle ${i}: ${r.stderr}`);
+    }
+    assert.deepEqual({ nat: nat(), leases: leases(), veths: veths() }, before);
+    assert.deepEqual(readdirSync(join(root, 'run', 'netns')), []);
+  });
+
   describe('published ports', () => {
     const SERVE = 'mkdir -p /www && echo hello-published > /www/index.html && httpd -f -p 80 -h /www';
     let web: string;
