@@ -1,7 +1,6 @@
 // Published ports: docker's -p forms, a free host port where none was given, a clear error
 // where one is taken, and the text `port` and `ps` show.
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { createRequire } from 'node:module';
 import { SkiffError } from '../errors.js';
 
 export type Protocol = 'tcp' | 'udp';
@@ -53,8 +52,14 @@ export function exposedPorts(exposed: Record<string, object> | undefined): PortS
     .sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
 }
 
+// node:net and node:dgram load when a port is published: ps and port, which only format
+// ports, do not pay for them.
+const load = createRequire(import.meta.url);
+
 /** Binds the port for a moment: free, or taken by something listening there. */
 function probe(p: PortSpec, hostPort: number): Promise<number> {
+  const { createServer } = load('node:net') as typeof import('node:net');
+  const { createSocket } = load('node:dgram') as typeof import('node:dgram');
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => {
       reject(

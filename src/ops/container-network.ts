@@ -8,7 +8,7 @@ import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js'
 import { createNetns, removeNetns } from '../network/netns.js';
 import { withFileLock } from '../sys/libc.js';
 import { processStartMatches, processStat } from '../runtime/runc-state.js';
-import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import { type ContainerLayout, containerLayout, networkFile } from '../runtime/container-layout.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
 
@@ -32,7 +32,7 @@ export interface AttachedNetwork {
   owner?: { pid: number; start: number | null };
 }
 
-export function readAttached(l: ContainerLayout): AttachedNetwork | undefined {
+export function readAttached(l: Pick<ContainerLayout, 'network'>): AttachedNetwork | undefined {
   // ps asks for every running container: a stat is cheaper than a thrown ENOENT.
   if (!existsSync(l.network)) return undefined;
   try {
@@ -104,10 +104,9 @@ export function publishedByOthers(store: Store, id: string): PortSpec[] {
  */
 export async function releaseStaleNetworks(store: Store, containers: Container[]): Promise<void> {
   for (const c of containers) {
-    if (c.state === 'running') continue;
-    const l = containerLayout(store.paths, c.id);
     // network.json is written before the namespace is made and removed only after: one stat tells.
-    if (!existsSync(l.network)) continue;
+    if (c.state === 'running' || !existsSync(networkFile(store.paths, c.id))) continue;
+    const l = containerLayout(store.paths, c.id);
     const owner = readAttached(l)?.owner;
     if (owner && processStartMatches(owner.pid, owner.start)) continue;
     await detachNetwork(l, c.id).catch(() => {

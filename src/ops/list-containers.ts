@@ -1,5 +1,5 @@
 // ps: the records, brought up to date from runc's state and conmon's exit files, filtered.
-import { containerLayout } from '../runtime/container-layout.js';
+import { networkFile } from '../runtime/container-layout.js';
 import type { ListedContainer } from './container-options.js';
 import { readAttached, releaseStaleNetworks } from './container-network.js';
 import { type Filters, matches } from './container-filters.js';
@@ -34,7 +34,7 @@ export function listContainers(ctx: OpsContext, opts: ListOptions): Promise<List
     if (opts.last !== undefined) list = list.slice(0, opts.last);
     return list.map((c) =>
       // In place: copying the record would parse its spec, which ps never needs.
-      Object.assign(c, { published: c.state === 'running' ? (readAttached(containerLayout(store.paths, c.id))?.ports ?? []) : [] }),
+      Object.assign(c, { published: c.state === 'running' ? (readAttached({ network: networkFile(store.paths, c.id) })?.ports ?? []) : [] }),
     );
   });
 }

@@ -43,3 +43,8 @@ export function containerLayout(paths: { containers: string; root: string }, id:
     network: join(dir, 'network.json'),
   };
 }
+
+/** Just the network file's path: ps asks it of every container, and the whole layout is 15 joins. */
+export function networkFile(paths: { containers: string }, id: string): string {
+  return `${paths.containers}/${id}/network.json`;
+}
