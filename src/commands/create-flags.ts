@@ -21,6 +21,7 @@ export interface CreateFlags {
   network?: string;
   publish: string[];
   publishAll?: boolean;
+  ip?: string;
   dns: string[];
   dnsSearch: string[];
   addHost: string[];
@@ -59,6 +60,7 @@ export function addCreateFlags(cmd: Command): Command {
     .addOption(new Option('--network <mode>', 'network: none (loopback only; the default without -p), host, or bridge (skiff0, with NAT to the outside; the default with -p)').choices(['none', 'host', 'bridge']))
     .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', 'publish a container port on the host (a bare containerPort gets a free host port; repeatable)', collect, [])
     .option('-P, --publish-all', "publish every port the image exposes, each on a free host port")
+    .option('--ip <address>', 'the container\'s IPv4 address on the bridge (10.89.0.0/16), instead of the next free one')
     .option('--dns <ip>', "a nameserver for the container's resolv.conf, instead of the host's (repeatable)", collect, [])
     .option('--dns-search <domain>', "a search domain for the container's resolv.conf (repeatable)", collect, [])
     .option('--add-host <host:ip>', "add a line to the container's /etc/hosts (repeatable)", collect, [])
@@ -81,10 +83,13 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
   if (dup) throw new SkiffError('usage', `duplicate mount point: ${dup}`);
   const publish = f.publish.map(parsePublish);
   const publishing = publish.length > 0 || Boolean(f.publishAll);
-  // Publishing needs the bridge; until it is the default, -p alone selects it.
-  const network = (f.network ?? (publishing ? 'bridge' : 'none')) as NetworkMode;
+  // Publishing and --ip need the bridge; until it is the default, they select it.
+  const network = (f.network ?? (publishing || f.ip !== undefined ? 'bridge' : 'none')) as NetworkMode;
   if (publishing && network !== 'bridge') {
     throw new SkiffError('usage', `-p and -P need --network bridge: with --network ${network} there is no container address to forward to`);
+  }
+  if (f.ip !== undefined && (network !== 'bridge' || isIP(f.ip) !== 4)) {
+    throw new SkiffError('usage', network !== 'bridge' ? `--ip needs --network bridge, not ${network}` : `invalid --ip ${JSON.stringify(f.ip)}: not an IPv4 address`);
   }
   return {
     image,
@@ -102,6 +107,7 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
     network,
     publish,
     publishAll: Boolean(f.publishAll),
+    ...(f.ip !== undefined ? { ip: f.ip } : {}),
     dns: f.dns.map(checkAddress),
     dnsSearch: f.dnsSearch,
     addHosts: f.addHost.map(checkHostEntry),

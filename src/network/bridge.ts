@@ -7,6 +7,7 @@ export const CNI_PLUGIN_DIR = '/usr/lib/cni';
 export const BRIDGE_NAME = 'skiff0';
 export const BRIDGE_SUBNET = '10.89.0.0/16';
 export const BRIDGE_GATEWAY = '10.89.0.1';
+export const BRIDGE_PREFIX = 16;
 // The bridge and its addresses are the host's, whatever skiff root a container belongs to:
 // leases live in one host-wide directory (host-local locks it), so two roots never collide.
 export const IPAM_DIR = '/run/skiff/cni';
@@ -20,6 +21,8 @@ export const DEFAULT_BRIDGE: NetworkList = {
     {
       type: 'bridge',
       bridge: BRIDGE_NAME,
+      // --ip: host-local takes a requested address as the ips capability.
+      capabilities: { ips: true },
       isGateway: true,
       ipMasq: true,
       hairpinMode: true,

@@ -3,7 +3,7 @@
 // what ADD returned, kept in the container's directory, so a later command can finish it.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
-import { CNI_PLUGIN_DIR, DEFAULT_BRIDGE, LOOPBACK } from '../network/bridge.js';
+import { BRIDGE_PREFIX, CNI_PLUGIN_DIR, DEFAULT_BRIDGE, LOOPBACK } from '../network/bridge.js';
 import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
 import { createNetns, removeNetns } from '../network/netns.js';
 import { withFileLock } from '../sys/libc.js';
@@ -12,14 +12,11 @@ import { type ContainerLayout, containerLayout, networkFile } from '../runtime/c
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
 
-function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec[] = []): CniRuntime {
-  return {
-    containerId: id,
-    netns: l.netns,
-    ifName,
-    pluginDir: CNI_PLUGIN_DIR,
-    ...(ports.length > 0 ? { capabilityArgs: { portMappings: portMappings(ports) } } : {}),
-  };
+function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec[] = [], ip?: string): CniRuntime {
+  const capabilityArgs: Record<string, unknown> = {};
+  if (ports.length > 0) capabilityArgs.portMappings = portMappings(ports);
+  if (ip) capabilityArgs.ips = [`${ip}/${BRIDGE_PREFIX}`];
+  return { containerId: id, netns: l.netns, ifName, pluginDir: CNI_PLUGIN_DIR, ...(Object.keys(capabilityArgs).length > 0 ? { capabilityArgs } : {}) };
 }
 
 /** What a bridged container's directory keeps of its network while it is attached. */
@@ -48,7 +45,7 @@ export function containerAddress(result: CniResult): string | undefined {
 }
 
 /** `taken`: ports other containers publish now (their iptables rules hold them without a socket). */
-export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[]): Promise<AttachedNetwork & { result: CniResult }> {
+export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[], ip?: string): Promise<AttachedNetwork & { result: CniResult }> {
   await detachNetwork(l, id);
   const ports = await allocatePorts(wanted, taken);
   // Who attaches is written before anything is made: a command that finds the namespace
@@ -58,7 +55,7 @@ export async function attachNetwork(l: ContainerLayout, id: string, wanted: Port
   await createNetns(l.netns);
   try {
     await cniAdd(LOOPBACK, runtime(l, id, 'lo'));
-    const attached = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports)), ports, owner };
+    const attached = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports, ip)), ports, owner };
     writeFileSync(l.network, JSON.stringify(attached));
     return attached;
   } catch (err) {

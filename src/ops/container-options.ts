@@ -28,6 +28,8 @@ export interface CreateOptions {
   publish: PortSpec[];
   /** -P: the image's ExposedPorts, each to a free host port. */
   publishAll: boolean;
+  /** --ip: the container's address on the bridge instead of the next free one. */
+  ip?: string;
   dns: string[];
   dnsSearch: string[];
   /** --add-host host:ip */

@@ -56,7 +56,7 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
   if (c.spec.options.network === 'bridge') {
     // A killed skiff's containers may still hold addresses and port rules: give them back first.
     await releaseStaleNetworks(store, store.containers.list<Container['spec']>().filter((o) => o.id !== c.id).map((o) => refresh(store, o)));
-    const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id));
+    const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id), c.spec.options.ip);
     writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result), c.spec.options);
   }
   return l;

@@ -148,6 +148,23 @@ describe('--network bridge', () => {
     assertDetached(id);
   });
 
+  test('--ip asks for the address; a taken or out-of-range one, or --ip without the bridge, is a clear error', async () => {
+    const id = (await ok('run', '-d', '--ip', '10.89.200.7', img, 'sleep', '30')).stdout.trim();
+    assert.equal(network(id).ips[0]!.address, '10.89.200.7/16');
+    assert.match((await ok('exec', id, 'cat', '/etc/hosts')).stdout, /\n10\.89\.200\.7\t[0-9a-f]{12}\n/);
+    let r = await sk('run', '--rm', '--ip', '10.89.200.7', img, 'true');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /requested IP address 10\.89\.200\.7 is not available/);
+    r = await sk('run', '--rm', '--ip', '10.90.0.1', img, 'true');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /10\.90\.0\.1/);
+    r = await sk('run', '--rm', '--network', 'none', '--ip', '10.89.0.9', img, 'true');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /--ip needs --network bridge/);
+    await ok('rm', '-f', id);
+    assertDetached(id);
+  });
+
   test('a container whose skiff was killed gives its network back at the next command once it exits', async () => {
     const { child } = spawnCli(['--root', root, 'run', '--network', 'bridge', '-p', '80', '--name', 'orphaned', img, 'sleep', '1']);
     const exited = new Promise((r) => child.once('exit', r));
