@@ -52,8 +52,8 @@ export async function attachNetwork(l: ContainerLayout, id: string, wanted: Port
   // while this one is still at work must see that its owner lives, and leave it be.
   const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
   writeFileSync(l.network, JSON.stringify({ ports, owner } satisfies AttachedNetwork));
-  await createNetns(l.netns);
   try {
+    await createNetns(l.netns);
     await cniAdd(LOOPBACK, runtime(l, id, 'lo'));
     const attached = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports, ip)), ports, owner };
     writeFileSync(l.network, JSON.stringify(attached));
