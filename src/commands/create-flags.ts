@@ -57,7 +57,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-u, --user <user[:group]>', 'user, as a name or uid, with an optional group (looked up in the image\'s /etc/passwd and /etc/group)')
     .option('--entrypoint <command>', "override the image's Entrypoint ('' clears it)")
     .option('--hostname <name>', 'container host name (default: the short container ID)')
-    .addOption(new Option('--network <mode>', 'network: none (loopback only; the default without -p), host, or bridge (skiff0, with NAT to the outside; the default with -p)').choices(['none', 'host', 'bridge']))
+    .option('--network <mode>', 'network: none (loopback only; the default without -p), host, bridge (skiff0, with NAT to the outside; the default with -p), or container:NAME (share that container\'s)')
     .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', 'publish a container port on the host (a bare containerPort gets a free host port; repeatable)', collect, [])
     .option('-P, --publish-all', "publish every port the image exposes, each on a free host port")
     .option('--ip <address>', 'the container\'s IPv4 address on the bridge (10.89.0.0/16), instead of the next free one')
@@ -85,6 +85,12 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
   const publishing = publish.length > 0 || Boolean(f.publishAll);
   // Publishing and --ip need the bridge; until it is the default, they select it.
   const network = (f.network ?? (publishing || f.ip !== undefined ? 'bridge' : 'none')) as NetworkMode;
+  if (!['none', 'host', 'bridge'].includes(network) && !/^container:.+/.test(network)) {
+    throw new SkiffError('usage', `invalid --network ${JSON.stringify(network)}: none, host, bridge or container:NAME`);
+  }
+  if (network.startsWith('container:') && f.hostname !== undefined) {
+    throw new SkiffError('usage', '--hostname cannot be used with --network container:NAME: the container takes the other\'s name');
+  }
   if (publishing && network !== 'bridge') {
     throw new SkiffError('usage', `-p and -P need --network bridge: with --network ${network} there is no container address to forward to`);
   }

@@ -6,7 +6,8 @@ import type { PortSpec } from '../network/ports.js';
 import type { ContainerRecord } from '../store/containers.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
-export type NetworkMode = 'none' | 'host' | 'bridge';
+/** `container:NAME`: join that (running) container's network namespace. */
+export type NetworkMode = 'none' | 'host' | 'bridge' | `container:${string}`;
 
 export interface CreateOptions {
   image: string;
@@ -53,6 +54,8 @@ export interface ContainerSpec {
   stopSignal?: string;
   /** What to publish when it starts (-p, and the image's ExposedPorts with -P). */
   ports?: PortSpec[];
+  /** --network container:NAME: the ID of the container whose network it joins. */
+  networkOf?: string;
 }
 
 export type Container = ContainerRecord<ContainerSpec>;

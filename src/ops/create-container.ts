@@ -27,6 +27,7 @@ import { type OpsContext, withStore } from './context.js';
 import { type PullEvent, pull } from './pull.js';
 import { releaseContainer } from './container-cleanup.js';
 import { findImage } from './resolve-image.js';
+import { requireContainer } from './find-container.js';
 
 export interface CreateHooks {
   /** Called before an image missing locally is pulled (docker prints "Unable to find image"). */
@@ -142,8 +143,12 @@ function prepareBundle(
   for (const d of [l.upper, l.work, l.rootfs]) mkdirSync(d, { mode: 0o755 });
   mountRootfs(store, l, image, opts.autoRemove);
 
-  const hostname = opts.hostname ?? (opts.network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
-  writeEtcFiles(l, hostname, opts.network, opts);
+  // container:NAME shares that container's network and its name; its /etc files are copied
+  // from it, and the namespace path is set, when this one starts (src/ops/join-network.ts).
+  const joined = opts.network.startsWith('container:') ? requireContainer(store, opts.network.slice('container:'.length)) : undefined;
+  const network = joined ? 'none' : (opts.network as 'none' | 'host' | 'bridge');
+  const hostname = joined?.spec.hostname ?? opts.hostname ?? (network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
+  writeEtcFiles(l, hostname, network, opts);
   const userSpec = opts.user ?? config.config?.User ?? '';
   const user = resolveUser(userSpec, readImageFile(l.rootfs, '/etc/passwd'), readImageFile(l.rootfs, '/etc/group'));
   const spec = buildSpec({
@@ -160,8 +165,8 @@ function prepareBundle(
     privileged: opts.privileged,
     capAdd: opts.capAdd,
     capDrop: opts.capDrop,
-    network: opts.network,
-    ...(opts.network === 'bridge' ? { netnsPath: l.netns } : {}),
+    network: joined ? 'bridge' : network,
+    ...(joined || network === 'bridge' ? { netnsPath: l.netns } : {}),
     mounts: opts.mounts,
     ...(opts.privileged ? { devices: listHostDevices(), hostCapabilities: boundingCapabilities() } : {}),
     rootfsPath: 'rootfs',
@@ -183,6 +188,7 @@ function prepareBundle(
     hostname,
     ...(config.config?.StopSignal ? { stopSignal: config.config.StopSignal } : {}),
     ports: [...opts.publish, ...(opts.publishAll ? exposedPorts(config.config?.ExposedPorts) : [])],
+    ...(joined ? { networkOf: joined.id } : {}),
   };
 }
 

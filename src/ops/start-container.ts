@@ -28,6 +28,7 @@ import { refresh } from './container-status.js';
 import type { OpsContext } from './context.js';
 import { attachNetwork, containerAddress, detachNetwork, publishedByOthers, releaseStaleNetworks } from './container-network.js';
 import { mountRootfs } from './create-container.js';
+import { joinNetwork } from './join-network.js';
 
 export function runcFor(ctx: OpsContext, store: Store): Runc {
   return { bin: runtimePath(ctx.env), root: store.paths.runc, env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } };
@@ -53,6 +54,7 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     cwd: p.cwd,
     hidden: c.spec.options.mounts.map((m) => m.destination),
   });
+  if (c.spec.networkOf) joinNetwork(store, c, l);
   if (c.spec.options.network === 'bridge') {
     // A killed skiff's containers may still hold addresses and port rules: give them back first.
     await releaseStaleNetworks(store, store.containers.list<Container['spec']>().filter((o) => o.id !== c.id).map((o) => refresh(store, o)));

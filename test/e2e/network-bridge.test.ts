@@ -165,6 +165,30 @@ describe('--network bridge', () => {
     assertDetached(id);
   });
 
+  test('--network container:NAME shares a running container\'s network (bridged or not), its name and /etc files', async () => {
+    const serve = 'mkdir /w && echo shared-net > /w/i && httpd -f -p 127.0.0.1:8080 -h /w';
+    for (const mode of ['bridge', 'none']) {
+      const target = (await ok('run', '-d', '--network', mode, '--name', `srv-${mode}`, img, 'sh', '-c', serve)).stdout.trim();
+      const out = await until('the shared loopback to answer', async () => {
+        const r = await sk('run', '--rm', '--network', `container:srv-${mode}`, img, 'sh', '-c', 'wget -q -O - http://127.0.0.1:8080/i && cat /etc/hostname && (grep -c eth0 /proc/net/dev || true)');
+        return r.code === 0 ? r.stdout : undefined;
+      });
+      assert.equal(out, `shared-net\n${target.slice(0, 12)}\n${mode === 'bridge' ? 1 : 0}\n`);
+      await ok('stop', '-t', '0', `srv-${mode}`);
+      const r = await sk('run', '--rm', '--network', `container:srv-${mode}`, img, 'true');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, new RegExp(`cannot join the network of container srv-${mode}: it is not running`));
+      await ok('rm', `srv-${mode}`);
+      assertDetached(target);
+    }
+    let r = await sk('run', '--rm', '--network', 'container:nosuch', img, 'true');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /no such container: nosuch/);
+    r = await sk('run', '--rm', '--network', 'bogus', img, 'true');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /invalid --network "bogus"/);
+  });
+
   test('a container whose skiff was killed gives its network back at the next command once it exits', async () => {
     const { child } = spawnCli(['--root', root, 'run', '--network', 'bridge', '-p', '80', '--name', 'orphaned', img, 'sleep', '1']);
     const exited = new Promise((r) => child.once('exit', r));

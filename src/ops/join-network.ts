@@ -1,0 +1,28 @@
+// --network container:NAME: at each start, the container joins the network namespace the
+// other one has now (its namespace file when it is bridged, else its process's) and takes
+// copies of its /etc/hosts, /etc/resolv.conf and /etc/hostname, as docker's containers do.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { SkiffError } from '../errors.js';
+import type { Spec } from '../oci/runtime-types.js';
+import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
+import type { Store } from '../store/store.js';
+import type { Container } from './container-options.js';
+import { refresh } from './container-status.js';
+
+export function joinNetwork(store: Store, c: Container, l: ContainerLayout): void {
+  const targetId = c.spec.networkOf!;
+  const rec = store.containers.get<Container['spec']>(targetId);
+  if (!rec) throw new SkiffError('conflict', `cannot join the network of container ${targetId.slice(0, 12)}: it no longer exists`);
+  const target = refresh(store, rec);
+  if (target.state !== 'running' || target.pid === null) {
+    throw new SkiffError('conflict', `cannot join the network of container ${target.name}: it is not running`);
+  }
+  const tl = containerLayout(store.paths, target.id);
+  const path = existsSync(tl.netns) ? tl.netns : `/proc/${target.pid}/ns/net`;
+  const spec = JSON.parse(readFileSync(l.config, 'utf8')) as Spec;
+  for (const ns of spec.linux?.namespaces ?? []) if (ns.type === 'network') ns.path = path;
+  writeFileSync(l.config, JSON.stringify(spec));
+  copyFileSync(tl.hosts, l.hosts);
+  copyFileSync(tl.resolvConf, l.resolvConf);
+  copyFileSync(tl.hostname, l.hostname);
+}
