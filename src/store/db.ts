@@ -82,10 +82,13 @@ function addonPath(): string | null {
 export function openDb(file: string): Db {
   const addon = addonPath();
   const db = new Database(file, { timeout: 30_000, ...(addon ? { nativeBinding: addon } : {}) });
-  db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   const version = db.pragma('user_version', { simple: true }) as number;
+  // WAL is a property of the file, set once: a store at the current version has it. Setting it
+  // needs a lock for which SQLite does not wait (SQLITE_BUSY at once), so two commands opening
+  // a new store together take turns here.
+  if (version < SCHEMA_VERSION) busyRetry(() => db.pragma('journal_mode = WAL'));
   if (version < SCHEMA_VERSION) {
     immediate(db, () => {
       db.exec(SCHEMA);
@@ -96,6 +99,18 @@ export function openDb(file: string): Db {
     });
   }
   return db;
+}
+
+function busyRetry<T>(fn: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 400) throw err;
+      Atomics.wait(pause, 0, 0, 25);
+    }
+  }
 }
 
 /** Runs fn in a BEGIN IMMEDIATE transaction: writers queue on the lock instead of failing mid-way. */
