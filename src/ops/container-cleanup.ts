@@ -1,9 +1,11 @@
 // Taking a container apart, in the reverse order of create: runc state, mount, directory, and
 // the record last, so a kill at any point leaves something the next `rm` finds and finishes.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLayout } from '../runtime/container-layout.js';
 import { unmountOverlay } from '../runtime/overlay.js';
 import { type Runc, deleteState } from '../runtime/runc.js';
+import { processStartMatches, processStat } from '../runtime/runc-state.js';
 import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { detachNetwork } from './container-network.js';
@@ -15,8 +17,10 @@ export function releaseContainer(store: Store, id: string): void {
   // Returns only once nothing is mounted there: the recursive delete below must never walk
   // into a mounted root (it would write whiteouts, or worse).
   unmountOverlay(l.rootfs);
-  rmSync(l.conmonDir, { recursive: true, force: true });
-  rmSync(l.dir, { recursive: true, force: true });
+  // A conmon that is still winding down may write its exit file and log while we delete:
+  // retried deletes cope with entries that appear under them.
+  rmSync(l.conmonDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  rmSync(l.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   const rec = store.containers.get(id);
   store.containers.delete(id);
   // The image may have lost its names while this container held it (rmi -f): its config and
@@ -26,9 +30,34 @@ export function releaseContainer(store: Store, id: string): void {
   }
 }
 
-/** Kills and deletes what runc holds for the container, then releases it. */
+/**
+ * Kills and deletes what runc holds for the container, waits for its conmon to finish
+ * recording the end (a skiff killed mid-start may have left one that the record does not
+ * name), then releases it.
+ */
 export async function destroyContainer(store: Store, runc: Runc, id: string): Promise<void> {
   await deleteState(runc, id);
-  await detachNetwork(containerLayout(store.paths, id), id);
+  const l = containerLayout(store.paths, id);
+  await conmonGone(l.conmonDir);
+  await detachNetwork(l, id);
   releaseContainer(store, id);
+}
+
+async function conmonGone(conmonDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${conmonDir}/conmon.pid`, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const start = processStat(pid)?.start;
+  for (let i = 0; i < 100 && pid > 0 && isConmon(pid) && processStartMatches(pid, start); i++) await sleep(20);
+}
+
+function isConmon(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'conmon';
+  } catch {
+    return false;
+  }
 }

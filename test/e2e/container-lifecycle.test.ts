@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliResult, runCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, runCli, tempRoot } from '../helpers/cli.js';
 import { busyboxLayer } from '../helpers/busybox.js';
 import { assertNoContainers, mountsUnder, processesMentioning } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
@@ -25,13 +25,7 @@ describe('container lifecycle', () => {
   let img: string;
   let other: string;
   const { root, cleanup } = tempRoot();
-  const sk = (...args: string[]): Promise<CliResult> => runCli(['--root', root, ...args]);
-
-  async function ok(...args: string[]): Promise<CliResult> {
-    const res = await sk(...args);
-    assert.equal(res.code, 0, `skiff ${args.join(' ')}: ${res.stderr}`);
-    return res;
-  }
+  const { sk, ok } = cliAt(root);
   /** run -d [flags] --name NAME IMAGE CMD…; returns the full ID. */
   async function runD(name: string, ...cmd: string[]): Promise<string> {
     return runWith([], name, ...cmd);

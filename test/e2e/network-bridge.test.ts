@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { IPAM_DIR } from '../../src/network/bridge.js';
 import { busyboxLayer } from '../helpers/busybox.js';
-import { type CliResult, runCli, spawnCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
@@ -58,12 +58,7 @@ describe('--network bridge', () => {
   let reg: RunningRegistry;
   let img: string;
   const { root, cleanup } = tempRoot();
-  const sk = (...args: string[]): Promise<CliResult> => runCli(['--root', root, ...args]);
-  async function ok(...args: string[]): Promise<CliResult> {
-    const res = await sk(...args);
-    assert.equal(res.code, 0, `skiff ${args.join(' ')}: ${res.stderr}`);
-    return res;
-  }
+  const { sk, ok } = cliAt(root);
   const network = (id: string) =>
     (JSON.parse(readFileSync(join(root, 'containers', id, 'network.json'), 'utf8')) as { result: { ips: { address: string }[]; interfaces: { name: string; sandbox?: string }[] } }).result;
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type CliResult, runCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, tempRoot } from '../helpers/cli.js';
 import { busyboxLayer } from '../helpers/busybox.js';
 import { assertNoContainers, processesMentioning } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
@@ -37,13 +37,7 @@ describe('ps output', () => {
   let otherImageId: string;
   const ids: Record<string, string> = {};
   const { root, cleanup } = tempRoot();
-  const sk = (...args: string[]): Promise<CliResult> => runCli(['--root', root, ...args]);
-
-  async function ok(...args: string[]): Promise<CliResult> {
-    const res = await sk(...args);
-    assert.equal(res.code, 0, `skiff ${args.join(' ')}: ${res.stderr}`);
-    return res;
-  }
+  const { sk, ok } = cliAt(root);
   const names = async (...args: string[]) => (await ok('ps', ...args, '--format', '{{.Names}}')).stdout.split('\n').filter(Boolean);
   const sorted = (a: string[]) => [...a].sort();
 

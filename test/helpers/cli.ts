@@ -52,3 +52,14 @@ export function tempRoot(): { root: string; cleanup: () => void } {
     },
   };
 }
+
+/** skiff against one store root: `sk` runs it, `ok` also asserts it succeeded. */
+export function cliAt(root: string): { sk: (...args: string[]) => Promise<CliResult>; ok: (...args: string[]) => Promise<CliResult> } {
+  const sk = (...args: string[]): Promise<CliResult> => runCli(['--root', root, ...args]);
+  const ok = async (...args: string[]): Promise<CliResult> => {
+    const res = await sk(...args);
+    if (res.code !== 0) throw new Error(`skiff ${args.join(' ')} exited ${res.code}: ${res.stderr}`);
+    return res;
+  };
+  return { sk, ok };
+}
