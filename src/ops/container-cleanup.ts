@@ -1,6 +1,6 @@
 // Taking a container apart, in the reverse order of create: runc state, mount, directory, and
 // the record last, so a kill at any point leaves something the next `rm` finds and finishes.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLayout } from '../runtime/container-layout.js';
 import { unmountOverlay } from '../runtime/overlay.js';
@@ -31,33 +31,62 @@ export function releaseContainer(store: Store, id: string): void {
 }
 
 /**
- * Kills and deletes what runc holds for the container, waits for its conmon to finish
- * recording the end (a skiff killed mid-start may have left one that the record does not
- * name), then releases it.
+ * Kills and deletes what runc holds for the container, then releases it. Unless the caller
+ * knows its runtime processes are done (`settled`: a foreground runc that has returned), it
+ * first kills what may still be creating it: a skiff killed mid-start leaves a conmon or a
+ * `runc run` the record does not name, which would write state and files behind our back.
  */
-export async function destroyContainer(store: Store, runc: Runc, id: string): Promise<void> {
-  await deleteState(runc, id);
+export async function destroyContainer(store: Store, runc: Runc, id: string, settled = false): Promise<void> {
   const l = containerLayout(store.paths, id);
-  await conmonGone(l.conmonDir);
+  if (!settled) await killCreators(l.conmonDir, id);
+  await deleteState(runc, id);
   await detachNetwork(l, id);
   releaseContainer(store, id);
 }
 
-async function conmonGone(conmonDir: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(`${conmonDir}/conmon.pid`, 'utf8').trim());
-  } catch {
-    return;
+/** SIGKILLs the container's conmon and any runc working on it, and waits until they are gone. */
+async function killCreators(conmonDir: string, id: string): Promise<void> {
+  const victims: { pid: number; start: number | undefined }[] = [];
+  const conmon = readPid(`${conmonDir}/conmon.pid`);
+  if (conmon && commOf(conmon) === 'conmon') victims.push({ pid: conmon, start: processStat(conmon)?.start });
+  for (const pid of runcProcessesOf(id)) victims.push({ pid, start: processStat(pid)?.start });
+  for (const v of victims) {
+    try {
+      process.kill(v.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
-  const start = processStat(pid)?.start;
-  for (let i = 0; i < 100 && pid > 0 && isConmon(pid) && processStartMatches(pid, start); i++) await sleep(20);
+  for (let i = 0; i < 100 && victims.some((v) => processStartMatches(v.pid, v.start)); i++) await sleep(20);
 }
 
-function isConmon(pid: number): boolean {
+function readPid(file: string): number | undefined {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'conmon';
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return pid > 0 ? pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** runc processes whose command line names the container (run, create, start, delete…). */
+function runcProcessesOf(id: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || commOf(Number(name)) !== 'runc') continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(id)) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }

@@ -34,7 +34,8 @@ export function cleanupAfterExit(ctx: OpsContext, id: string): Promise<void> {
     if (!rec) return;
     const c = refresh(store, rec);
     if (c.state === 'running') return;
-    if (c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id);
+    // conmon runs this after the container ended and recorded it: nothing else works on it.
+    if (c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id, true);
     // conmon does not know the network: its exit command hands the namespace and address back.
     else if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
   });

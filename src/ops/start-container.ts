@@ -84,10 +84,11 @@ function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', mo
 }
 
 /** Records an exit and, for --rm containers, removes the container. */
-export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null): Promise<void> {
+/** `settled`: the runtime's processes are done with it (a foreground runc has returned). */
+export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null, settled: boolean): Promise<void> {
   if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
   store.containers.update(c.id, { state: 'exited', exitCode, pid: null, pidStart: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
-  if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id);
+  if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id, settled);
 }
 
 export interface Foreground {
@@ -127,13 +128,13 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
     async (code) => {
       const failure = code !== 0 ? runtimeError(l.runcLog) : undefined;
       const exitCode = failure ? runtimeErrorExitCode(failure) : code;
-      await finish(store, runc, c, exitCode);
+      await finish(store, runc, c, exitCode, true);
       // runc printed its error on the stderr it shares with the container.
       if (failure) throw new SkiffError('internal', shortRuntimeError(failure), { exitCode, reported: true });
       return exitCode;
     },
     async (err: unknown) => {
-      await finish(store, runc, c, null);
+      await finish(store, runc, c, null, true);
       throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
     },
   );
@@ -164,7 +165,7 @@ export async function startDetached(ctx: OpsContext, store: Store, c: Container,
     markRunning(store, c, 'conmon', started.conmonPid, started.pid);
     await runcCommand(runc, ['start', c.id], l.runcLog);
   } catch (err) {
-    await finish(store, runc, c, err instanceof SkiffError ? err.exitCode : null);
+    await finish(store, runc, c, err instanceof SkiffError ? err.exitCode : null, false);
     throw err;
   }
 }
