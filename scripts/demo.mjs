@@ -1,6 +1,7 @@
 // npm run demo: a local registry holding a demo image built from busybox-static, then skiff
 // pulling it and running containers from it. Uses a throwaway store unless SKIFF_ROOT is set.
 import { spawnSync } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,24 @@ import { makeTar } from '../dist/test/helpers/tar-writer.js';
 const skiff = fileURLToPath(new URL('../bin/skiff', import.meta.url));
 const ownRoot = !process.env.SKIFF_ROOT;
 const root = process.env.SKIFF_ROOT || mkdtempSync(join(tmpdir(), 'skiff-demo-'));
+
+/** The host fetching from the container (retried while httpd starts). */
+async function fetchText(url) {
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise((resolve, reject) => {
+        get(url, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+    } catch (err) {
+      if (i > 40) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 
 function step(title, args) {
   console.log(`\n\x1b[1m$ skiff ${args.join(' ')}\x1b[0m   # ${title}`);
@@ -39,8 +58,15 @@ try {
   step('pull again: every layer already exists', ['pull', ref]);
   step('run a container: the image\'s Cmd prints its motd', ['run', '--rm', ref]);
   step('run a command of your own, with an env var and a hostname', ['run', '--rm', '-e', 'WHO=skiff', '--hostname', 'demo', ref, 'sh', '-c', 'echo "hello from $WHO on $(cat /etc/hostname), as $(id -un)"']);
-  step('start a detached container, held by conmon', ['run', '-d', '--name', 'demo-web', ref, 'sh', '-c', 'echo serving; while true; do sleep 1; done']);
+  step('start a web server in a detached container, held by conmon, its port 80 published on the host', [
+    'run', '-d', '--name', 'demo-web', '-p', '127.0.0.1::80', ref,
+    'sh', '-c', 'mkdir -p /www && cat /etc/motd > /www/index.html && echo serving && httpd -f -p 80 -h /www',
+  ]);
   step('list running containers', ['ps']);
+  step('the host port it got', ['port', 'demo-web', '80']);
+  const port = spawnSync(process.execPath, [skiff, '--root', root, 'port', 'demo-web', '80'], { encoding: 'utf8' }).stdout.trim().split(':').pop();
+  console.log(`\n\x1b[1m$ (from the host) GET http://127.0.0.1:${port}/\x1b[0m`);
+  process.stdout.write(await fetchText(`http://127.0.0.1:${port}/`));
   step('run a command inside it', ['exec', 'demo-web', 'sh', '-c', 'echo "inside $(cat /etc/hostname) as $(id -un); pid 1 is $(cat /proc/1/comm)"']);
   step('its output, as conmon logged it', ['logs', 'demo-web']);
   step('stop it (SIGTERM, then SIGKILL after 1 s)', ['stop', '-t', '1', 'demo-web']);
