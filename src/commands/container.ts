@@ -38,8 +38,8 @@ function addPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
         throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
       }
       const res = await (await import('../ops/prune-containers.js')).pruneContainers(opsContext(c, io));
-      if (res.removed.length > 0) out(io, 'Deleted Containers:');
-      reportEach(io, setExit, { done: res.removed, errors: res.errors });
+      if (res.done.length > 0) out(io, 'Deleted Containers:');
+      reportEach(io, setExit, res);
     });
 }
 

@@ -10,7 +10,7 @@ export function addRm(cmd: Command, io: CliIO, setExit: (code: number) => void):
     .option('-f, --force', 'kill and remove running containers; ignore missing ones')
     .action(async (refs: string[], f: { force?: boolean }, c: Command) => {
       const res = await (await import('../ops/remove-containers.js')).removeContainers(opsContext(c, io), refs, Boolean(f.force));
-      reportEach(io, setExit, { done: res.removed, errors: res.errors });
+      reportEach(io, setExit, res);
     });
 }
 

@@ -72,7 +72,7 @@ function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFr
   const layout = containerLayout(store.paths, id);
   try {
     const spec = prepareBundle(store, layout, image, config, opts, envFromFiles, ctx.env);
-    store.db.prepare('UPDATE containers SET spec = ?, command = ? WHERE id = ?').run(JSON.stringify(spec), JSON.stringify(spec.process.args), id);
+    store.containers.setSpec(id, spec, spec.process.args);
     return store.containers.get(id)!;
   } catch (err) {
     releaseContainer(store, id);

@@ -45,11 +45,12 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
     checkExecutable({ root, command: o.command[0]!, env, cwd });
 
     const runc = runcFor(ctx, store);
-    const dir = containerLayout(store.paths, c.id).dir;
+    const layout = containerLayout(store.paths, c.id);
+    const dir = layout.dir;
     const log = `${dir}/exec-${process.pid}.log`;
     // A whole process spec, from the container's own: runc exec's flags would keep the
     // container's supplementary groups for another user.
-    const base = (JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as Spec).process!;
+    const base = (JSON.parse(readFileSync(layout.config, 'utf8')) as Spec).process!;
     const proc: Process = {
       ...base,
       terminal: o.tty,

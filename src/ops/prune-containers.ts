@@ -1,31 +1,24 @@
 // container prune: every container that is not running; `container cleanup`: conmon's exit
 // command, which records the exit and removes an --rm container.
-import { SkiffError } from '../errors.js';
+import type { SkiffError } from '../errors.js';
 import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
+import { eachContainer } from './each-container.js';
 import { runcFor } from './start-container.js';
 import { containerLayout } from '../runtime/container-layout.js';
 import { detachNetwork } from './container-network.js';
 
-export function pruneContainers(ctx: OpsContext): Promise<{ removed: string[]; errors: SkiffError[] }> {
-  return withStore(ctx, async (store) => {
-    const runc = runcFor(ctx, store);
-    const out = { removed: [] as string[], errors: [] as SkiffError[] };
-    for (const rec of store.containers.list<Container['spec']>()) {
-      const c = refresh(store, rec);
-      if (c.state === 'running') continue;
-      try {
-        await destroyContainer(store, runc, c.id);
-        out.removed.push(c.id);
-      } catch (err) {
-        if (!(err instanceof SkiffError)) throw err;
-        out.errors.push(err);
-      }
-    }
-    return out;
-  });
+export function pruneContainers(ctx: OpsContext): Promise<{ done: string[]; errors: SkiffError[] }> {
+  const stopped = withStore(ctx, (store) =>
+    store.containers
+      .list<Container['spec']>()
+      .map((c) => refresh(store, c))
+      .filter((c) => c.state !== 'running')
+      .map((c) => c.id),
+  );
+  return eachContainer(ctx, stopped, (store, id) => destroyContainer(store, runcFor(ctx, store), id));
 }
 
 export function cleanupAfterExit(ctx: OpsContext, id: string): Promise<void> {

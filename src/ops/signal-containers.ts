@@ -7,7 +7,8 @@ import { runcCommand } from '../runtime/runc.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
-import { type OpsContext, withStore } from './context.js';
+import type { OpsContext } from './context.js';
+import { eachContainer } from './each-container.js';
 import { requireContainer } from './find-container.js';
 import { startContainer } from './run-container.js';
 import { runcFor } from './start-container.js';
@@ -97,26 +98,5 @@ export function waitContainers(ctx: OpsContext, refs: string[], onExit: (ref: st
     const after = await waitExit(store, c.id);
     // An --rm container is gone once it exits; its code is then unknown to us.
     onExit(ref, after ? after.exitCode : null);
-  });
-}
-
-/** Runs fn for each container; failures are collected per container, as docker reports them. */
-export function eachContainer(
-  ctx: OpsContext,
-  refs: string[],
-  fn: (store: Store, ref: string) => Promise<void>,
-): Promise<{ done: string[]; errors: SkiffError[] }> {
-  return withStore(ctx, async (store) => {
-    const out = { done: [] as string[], errors: [] as SkiffError[] };
-    for (const ref of refs) {
-      try {
-        await fn(store, ref);
-        out.done.push(ref);
-      } catch (err) {
-        if (!(err instanceof SkiffError)) throw err;
-        out.errors.push(err);
-      }
-    }
-    return out;
   });
 }

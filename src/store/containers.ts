@@ -120,6 +120,13 @@ export class ContainerStore {
     return (this.db.prepare("SELECT * FROM containers WHERE id LIKE ? || '%'").all(ref) as Row[]).map((r) => fromRow<S>(r));
   }
 
+  /** Records what create resolved the options to, once the bundle is written. */
+  setSpec(id: string, spec: unknown, command: string[]): void {
+    immediate(this.db, () => {
+      this.db.prepare('UPDATE containers SET spec = ?, command = ? WHERE id = ?').run(JSON.stringify(spec), JSON.stringify(command), id);
+    });
+  }
+
   /** Updates state fields; `when` guards against a racing writer (compare-and-set on state). */
   update(id: string, fields: StateUpdate, when?: { state: ContainerState[] }): boolean {
     const keys = Object.keys(fields) as (keyof StateUpdate)[];

@@ -14,6 +14,7 @@ import { conmonPaths, createWithConmon, type ConmonStart, type Started } from '.
 import { readExitFile } from '../../src/runtime/exit-file.js';
 import { readLog, type LogLine } from '../../src/runtime/k8s-log.js';
 import { makeBundle } from '../helpers/bundle.js';
+import { until } from '../helpers/until.js';
 
 const RUNC = '/usr/sbin/runc';
 
@@ -53,15 +54,8 @@ async function run(o: ConmonStart): Promise<Started> {
   return started;
 }
 
-async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** until() with these tests' 10 s bound. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false): Promise<T> => until(what, probe, 10_000);
 
 /** Gone or a zombie: conmon is reparented to pid 1 here, which reaps lazily. */
 function gone(pid: number): boolean {
@@ -110,7 +104,7 @@ describe('conmon supervision', () => {
     const o = options(['sh', '-c', 'echo hello; echo err >&2; exit 3']);
     const { pid, conmonPid } = await run(o);
     assert.ok(pid > 0 && conmonPid > 0 && pid !== conmonPid);
-    const code = await until('exit file', () => readExitFile(o.exitDir, o.id));
+    const code = await waitFor('exit file', () => readExitFile(o.exitDir, o.id));
     assert.equal(code, 3);
     assert.equal(readFileSync(conmonPaths(o.persistDir).exitFile, 'utf8'), '3');
     const records = readFileSync(o.logPath, 'utf8').split('\n').filter(Boolean);
@@ -122,7 +116,7 @@ describe('conmon supervision', () => {
       lines.map((l) => [l.stream, l.text]).sort(),
       [['stderr', 'err\n'], ['stdout', 'hello\n']],
     );
-    await until('conmon to exit', () => gone(conmonPid));
+    await waitFor('conmon to exit', () => gone(conmonPid));
     assert.equal(JSON.parse(runc(o.runtimeRoot, 'state', o.id)).status, 'stopped');
   });
 
@@ -132,7 +126,7 @@ describe('conmon supervision', () => {
     assert.ok(!gone(pid));
     assert.equal(readExitFile(o.exitDir, o.id), undefined);
     runc(o.runtimeRoot, 'kill', o.id, 'KILL');
-    assert.equal(await until('exit file', () => readExitFile(o.exitDir, o.id)), 137);
+    assert.equal(await waitFor('exit file', () => readExitFile(o.exitDir, o.id)), 137);
   });
 
   test('the exit command runs after the container exits', async () => {
@@ -141,14 +135,14 @@ describe('conmon supervision', () => {
     // It reads the exit file: the code is recorded before the command runs.
     o.exitCommand = ['/bin/sh', '-c', 'echo "$1 $(cat "$2")" > "$3"', 'sh', 'ran', join(o.exitDir, o.id), marker];
     await run(o);
-    const text = await until('exit command marker', () => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined));
+    const text = await waitFor('exit command marker', () => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined));
     assert.equal(text, 'ran 0\n');
   });
 
   test('-t: conmon holds the terminal and logs what the container writes to it', async () => {
     const o = options(['sh', '-c', 'echo on-tty; tty'], { terminal: true });
     await run(o);
-    assert.equal(await until('exit file', () => readExitFile(o.exitDir, o.id)), 0);
+    assert.equal(await waitFor('exit file', () => readExitFile(o.exitDir, o.id)), 0);
     const lines = await collect(o);
     // A terminal turns "\n" into "\r\n".
     assert.deepEqual(lines.map((l) => l.text), ['on-tty\r\n', '/dev/pts/0\r\n']);
@@ -206,8 +200,8 @@ describe('conmon supervision', () => {
     assert.equal(sessionOf(s.conmonPid), s.conmonPid);
     assert.notEqual(sessionOf(s.conmonPid), s.sid);
     runc(o.runtimeRoot, 'kill', o.id, 'KILL');
-    assert.equal(await until('exit file', () => readExitFile(o.exitDir, o.id)), 137);
-    await until('conmon to exit', () => gone(s.conmonPid));
+    assert.equal(await waitFor('exit file', () => readExitFile(o.exitDir, o.id)), 137);
+    await waitFor('conmon to exit', () => gone(s.conmonPid));
   });
 
   test('timing: create through conmon, then runc start', async () => {
@@ -217,7 +211,7 @@ describe('conmon supervision', () => {
     const t1 = performance.now();
     runc(o.runtimeRoot, 'start', o.id);
     const t2 = performance.now();
-    await until('exit file', () => readExitFile(o.exitDir, o.id));
+    await waitFor('exit file', () => readExitFile(o.exitDir, o.id));
     // Reported, not asserted: a loaded CI machine is slower.
     console.error(`createWithConmon ${(t1 - t0).toFixed(1)} ms, runc start ${(t2 - t1).toFixed(1)} ms`);
   });

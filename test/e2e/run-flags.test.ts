@@ -14,6 +14,7 @@ import { assertNoContainers, mountsUnder } from '../helpers/container-check.js';
 import { pushImage, pushIndex, type ImageInput, type LayerInput } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar, type TarSpec } from '../helpers/tar-writer.js';
+import { until } from '../helpers/until.js';
 
 // Applets the shared busybox layer does not link.
 const MORE_APPLETS = ['hostname', 'touch', 'grep', 'pwd', 'env', 'mkdir', 'tty', 'wc', 'head', 'cut', 'stat', 'find', 'readlink', 'tr', 'sort', 'kill'];
@@ -76,15 +77,8 @@ function netDevNames(text: string): string[] {
   return text.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean).sort();
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** until() with these tests' 10 s bound. */
+const waitFor = <T>(what: string, probe: () => T | undefined | false): Promise<T> => until(what, probe, 10_000);
 
 describe('run: flags as docker users expect them', () => {
   let reg: RunningRegistry;
@@ -279,8 +273,8 @@ describe('run: flags as docker users expect them', () => {
     test('a container killed from outside: 137', async () => {
       const cid = join(tmp, 'kill.cid');
       const running = runCli(['--root', root, 'run', '--rm', '--cidfile', cid, '--name', 'killme', BB, 'sleep', '30']);
-      const id = await until('cidfile', () => existsSync(cid) && readFileSync(cid, 'utf8'));
-      await until('container running', () => runcState(id)?.status === 'running');
+      const id = await waitFor('cidfile', () => existsSync(cid) && readFileSync(cid, 'utf8'));
+      await waitFor('container running', () => runcState(id)?.status === 'running');
       const t0 = Date.now();
       const k = await cli('kill', 'killme');
       assert.equal(k.code, 0, k.stderr);
