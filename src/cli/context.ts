@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { defaultRoot } from '../store/paths.js';
+import { defaultConfigDir, defaultRoot } from '../store/paths.js';
 import type { OpsContext } from '../ops/context.js';
 import type { CliIO } from './io.js';
 
@@ -19,6 +19,7 @@ export function opsContext(cmd: Command, io: CliIO): OpsContext {
   const g = cmd.optsWithGlobals() as GlobalOptions;
   return {
     root: g.root ?? defaultRoot(io.env),
+    configDir: defaultConfigDir(g.root, io.env),
     env: io.env,
     insecureRegistries: g.insecureRegistry ?? [],
     // As a process, skiff is whatever was run (bin/skiff, bundled or not); in-process (tests), the repository's launcher.

@@ -7,6 +7,7 @@ import { registerExec } from '../commands/exec.js';
 import { registerLifecycle } from '../commands/lifecycle.js';
 import { registerLogs } from '../commands/logs.js';
 import { registerStart } from '../commands/start.js';
+import { registerNetworkCommands } from '../commands/network.js';
 import { registerImageCommands } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerPull } from '../commands/pull.js';
@@ -50,6 +51,7 @@ const REGISTRARS: Record<string, Registrar> = {
   rmi: registerRmi,
   tag: registerTag,
   image: registerImageCommands,
+  network: registerNetworkCommands,
 };
 
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--insecure-registry']);

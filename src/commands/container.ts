@@ -62,8 +62,9 @@ export function registerContainerCommands(program: Command, io: CliIO, setExit: 
   group
     .command('cleanup', { hidden: true })
     .argument('<id>')
-    .action(async (id: string, _f: unknown, c: Command) => {
-      await (await import('../ops/prune-containers.js')).cleanupAfterExit(opsContext(c, io), id);
+    .option('--attachment <token>')
+    .action(async (id: string, f: { attachment?: string }, c: Command) => {
+      await (await import('../ops/prune-containers.js')).cleanupAfterExit(opsContext(c, io), id, f.attachment);
     });
 }
 

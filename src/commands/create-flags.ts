@@ -19,6 +19,7 @@ export interface CreateFlags {
   entrypoint?: string;
   hostname?: string;
   network?: string;
+  networkAlias: string[];
   publish: string[];
   publishAll?: boolean;
   ip?: string;
@@ -57,10 +58,11 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-u, --user <user[:group]>', 'user, as a name or uid, with an optional group (looked up in the image\'s /etc/passwd and /etc/group)')
     .option('--entrypoint <command>', "override the image's Entrypoint ('' clears it)")
     .option('--hostname <name>', 'container host name (default: the short container ID)')
-    .option('--network <mode>', 'network: none (loopback only; the default without -p), host, bridge (skiff0, with NAT to the outside; the default with -p), or container:NAME (share that container\'s)')
+    .option('--network <mode>', 'network: bridge (the default network, skiff), a user network\'s name, none (loopback only), host, or container:NAME (share that container\'s)')
+    .option('--network-alias <alias>', 'another name the container answers to on its user network (repeatable)', collect, [])
     .option('-p, --publish <[ip:]hostPort:containerPort[/proto]>', 'publish a container port on the host (a bare containerPort gets a free host port; repeatable)', collect, [])
     .option('-P, --publish-all', "publish every port the image exposes, each on a free host port")
-    .option('--ip <address>', 'the container\'s IPv4 address on the bridge (10.89.0.0/16), instead of the next free one')
+    .option('--ip <address>', 'the container\'s IPv4 address on its network, instead of the next free one')
     .option('--dns <ip>', "a nameserver for the container's resolv.conf, instead of the host's (repeatable)", collect, [])
     .option('--dns-search <domain>', "a search domain for the container's resolv.conf (repeatable)", collect, [])
     .option('--add-host <host:ip>', "add a line to the container's /etc/hosts (repeatable)", collect, [])
@@ -83,20 +85,21 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
   if (dup) throw new SkiffError('usage', `duplicate mount point: ${dup}`);
   const publish = f.publish.map(parsePublish);
   const publishing = publish.length > 0 || Boolean(f.publishAll);
-  // Publishing and --ip need the bridge; until it is the default, they select it.
-  const network = (f.network ?? (publishing || f.ip !== undefined ? 'bridge' : 'none')) as NetworkMode;
-  if (!['none', 'host', 'bridge'].includes(network) && !/^container:.+/.test(network)) {
-    throw new SkiffError('usage', `invalid --network ${JSON.stringify(network)}: none, host, bridge or container:NAME`);
+  const network = (f.network ?? 'bridge') as NetworkMode;
+  const cni = network !== 'none' && network !== 'host' && !network.startsWith('container:');
+  if (network.startsWith('container:') ? network === 'container:' : cni && network !== 'bridge' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(network)) {
+    throw new SkiffError('usage', `invalid --network ${JSON.stringify(network)}: bridge, none, host, container:NAME or a network's name`);
   }
   if (network.startsWith('container:') && f.hostname !== undefined) {
     throw new SkiffError('usage', '--hostname cannot be used with --network container:NAME: the container takes the other\'s name');
   }
-  if (publishing && network !== 'bridge') {
-    throw new SkiffError('usage', `-p and -P need --network bridge: with --network ${network} there is no container address to forward to`);
+  if (publishing && !cni) {
+    throw new SkiffError('usage', `-p and -P need a bridge network: with --network ${network} there is no container address to forward to`);
   }
-  if (f.ip !== undefined && (network !== 'bridge' || isIP(f.ip) !== 4)) {
-    throw new SkiffError('usage', network !== 'bridge' ? `--ip needs --network bridge, not ${network}` : `invalid --ip ${JSON.stringify(f.ip)}: not an IPv4 address`);
+  if (f.ip !== undefined && (!cni || isIP(f.ip) !== 4)) {
+    throw new SkiffError('usage', !cni ? `--ip needs a bridge network, not ${network}` : `invalid --ip ${JSON.stringify(f.ip)}: not an IPv4 address`);
   }
+  if (f.networkAlias.length > 0 && !cni) throw new SkiffError('usage', `--network-alias needs a user network, not ${network}`);
   return {
     image,
     pull: f.pull as PullPolicy,
@@ -111,6 +114,7 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
     ...(f.user !== undefined ? { user: f.user } : {}),
     ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
     network,
+    ...(f.networkAlias.length > 0 ? { networkAliases: f.networkAlias.map(checkAlias) } : {}),
     publish,
     publishAll: Boolean(f.publishAll),
     ...(f.ip !== undefined ? { ip: f.ip } : {}),
@@ -139,4 +143,10 @@ function checkHostEntry(entry: string): string {
     throw new SkiffError('usage', `invalid --add-host ${JSON.stringify(entry)}: expected host:ip`);
   }
   return entry;
+}
+
+function checkAlias(alias: string): string {
+  // A hosts-file name: no whitespace, nothing a resolver would read as another field.
+  if (!/^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/.test(alias)) throw new SkiffError('usage', `invalid --network-alias ${JSON.stringify(alias)}: not a host name`);
+  return alias;
 }

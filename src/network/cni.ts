@@ -26,6 +26,11 @@ export interface CniRuntime {
   pluginDir: string;
   /** Passed to plugins that declare the capability (portMappings, …), as runtimeConfig. */
   capabilityArgs?: Record<string, unknown>;
+  /**
+   * The namespace file is still to be made: the first plugin runs under unshare(1), which makes
+   * the namespace and binds it to the file before the plugin starts (one process fewer).
+   */
+  newNetns?: boolean;
 }
 
 function pluginConfig(list: NetworkList, plugin: Record<string, unknown>, rt: CniRuntime, prevResult: CniResult | undefined): Buffer {
@@ -41,8 +46,9 @@ function pluginConfig(list: NetworkList, plugin: Record<string, unknown>, rt: Cn
 }
 
 function runPlugin(command: 'ADD' | 'DEL', type: string, config: Buffer, rt: CniRuntime): Promise<string> {
+  const plugin = join(rt.pluginDir, type);
   return new Promise((resolve, reject) => {
-    const child = spawn(join(rt.pluginDir, type), [], {
+    const child = spawn(rt.newNetns ? 'unshare' : plugin, rt.newNetns ? [`--net=${rt.netns}`, '--', plugin] : [], {
       env: {
         CNI_COMMAND: command,
         CNI_CONTAINERID: rt.containerId,
@@ -76,8 +82,10 @@ function runPlugin(command: 'ADD' | 'DEL', type: string, config: Buffer, rt: Cni
 
 export async function cniAdd(list: NetworkList, rt: CniRuntime): Promise<CniResult> {
   let result: CniResult | undefined;
+  let first = true;
   for (const plugin of list.plugins) {
-    const out = await runPlugin('ADD', String(plugin.type), pluginConfig(list, plugin, rt, result), rt);
+    const out = await runPlugin('ADD', String(plugin.type), pluginConfig(list, plugin, rt, result), first ? rt : { ...rt, newNetns: false });
+    first = false;
     result = JSON.parse(out) as CniResult;
   }
   if (!result) throw new SkiffError('internal', `network ${list.name} has no plugins`);

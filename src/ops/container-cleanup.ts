@@ -40,7 +40,7 @@ export async function destroyContainer(store: Store, runc: Runc, id: string, set
   const l = containerLayout(store.paths, id);
   if (!settled) await killCreators(l.conmonDir, id);
   await deleteState(runc, id);
-  await detachNetwork(l, id);
+  await detachNetwork(store, id);
   releaseContainer(store, id);
 }
 

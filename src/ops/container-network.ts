@@ -1,89 +1,101 @@
-// A bridged container's network: set up before runc starts it (namespace file, loopback, the
-// bridge network), torn down after it exits or is removed. Teardown is idempotent and uses
-// what ADD returned, kept in the container's directory, so a later command can finish it.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// A container's CNI network: set up before runc starts it (namespace file, loopback, the
+// network's bridge), torn down after it exits or is removed. Teardown is idempotent and uses
+// what ADD was given and returned, kept in the container's directory, so a later command can
+// finish it whatever became of the network's config since.
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
-import { BRIDGE_PREFIX, CNI_PLUGIN_DIR, DEFAULT_BRIDGE, LOOPBACK } from '../network/bridge.js';
+import { CNI_PLUGIN_DIR, LOOPBACK, type NetworkConfig, attachList, defaultNetwork } from '../network/network-config.js';
+import { ensureNetworkRules } from '../network/host-rules.js';
 import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
-import { createNetns, removeNetns } from '../network/netns.js';
+import { netnsMountPoint, removeNetns } from '../network/netns.js';
 import { withFileLock } from '../sys/libc.js';
 import { processStartMatches, processStat } from '../runtime/runc-state.js';
 import { type ContainerLayout, containerLayout, networkFile } from '../runtime/container-layout.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
+import { refresh } from './container-status.js';
+import { type AttachedNetwork, readAttached } from './attached-network.js';
+import { refreshNetworkHosts } from './network-hosts.js';
 
-function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec[] = [], ip?: string): CniRuntime {
+function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec[] = [], ip?: string, prefix?: string): CniRuntime {
   const capabilityArgs: Record<string, unknown> = {};
   if (ports.length > 0) capabilityArgs.portMappings = portMappings(ports);
-  if (ip) capabilityArgs.ips = [`${ip}/${BRIDGE_PREFIX}`];
+  if (ip) capabilityArgs.ips = [`${ip}/${prefix}`];
   return { containerId: id, netns: l.netns, ifName, pluginDir: CNI_PLUGIN_DIR, ...(Object.keys(capabilityArgs).length > 0 ? { capabilityArgs } : {}) };
 }
 
-/** What a bridged container's directory keeps of its network while it is attached. */
-export interface AttachedNetwork {
-  /** Absent while ADD is under way (the owner is written first). */
-  result?: CniResult;
-  /** Published ports, with the host ports chosen for this run. */
-  ports: PortSpec[];
-  /** The process that attached it, and its start time: while it lives, the start is under way. */
-  owner?: { pid: number; start: number | null };
-}
-
-export function readAttached(l: Pick<ContainerLayout, 'network'>): AttachedNetwork | undefined {
-  // ps asks for every running container: a stat is cheaper than a thrown ENOENT.
-  if (!existsSync(l.network)) return undefined;
-  try {
-    return JSON.parse(readFileSync(l.network, 'utf8')) as AttachedNetwork;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The container's address on the bridge (without the prefix length). */
-export function containerAddress(result: CniResult): string | undefined {
-  return result.ips?.[0]?.address.split('/')[0];
-}
-
 /** `taken`: ports other containers publish now (their iptables rules hold them without a socket). */
-export async function attachNetwork(l: ContainerLayout, id: string, wanted: PortSpec[], taken: PortSpec[], ip?: string): Promise<AttachedNetwork & { result: CniResult }> {
-  await detachNetwork(l, id);
-  const ports = await allocatePorts(wanted, taken);
+export async function attachNetwork(
+  store: Store,
+  c: Container,
+  network: NetworkConfig,
+  taken: PortSpec[],
+): Promise<AttachedNetwork & { result: CniResult }> {
+  const l = containerLayout(store.paths, c.id);
+  await detachNetwork(store, c.id);
+  const ports = await allocatePorts(c.spec.ports ?? [], taken);
+  const list = attachList(network, ports.length > 0);
   // Who attaches is written before anything is made: a command that finds the namespace
   // while this one is still at work must see that its owner lives, and leave it be.
   const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
-  writeFileSync(l.network, JSON.stringify({ ports, owner } satisfies AttachedNetwork));
+  const attachment = randomBytes(8).toString('hex');
+  writeFileSync(l.network, JSON.stringify({ network: network.name, attachment, list, ports, owner } satisfies AttachedNetwork));
   try {
-    await createNetns(l.netns);
-    await cniAdd(LOOPBACK, runtime(l, id, 'lo'));
-    const attached = { result: await cniAdd(DEFAULT_BRIDGE, runtime(l, id, 'eth0', ports, ip)), ports, owner };
+    netnsMountPoint(l.netns);
+    await Promise.all([ensureNetworkRules(network), cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true })]);
+    const result = await cniAdd(list, runtime(l, c.id, 'eth0', ports, c.spec.options.ip, network.subnet.split('/')[1]));
+    const attached = { network: network.name, attachment, list, result, ports, owner };
     writeFileSync(l.network, JSON.stringify(attached));
     return attached;
   } catch (err) {
-    await detachNetwork(l, id).catch(() => {});
+    await detachNetwork(store, c.id).catch(() => {});
     throw err;
   }
 }
 
+/** Running containers that joined this one's namespace with --network container:ID. */
+function joinedByRunning(store: Store, id: string): boolean {
+  return store.containers
+    .list<Container['spec']>()
+    .some((o) => o.spec.networkOf === id && o.state === 'running' && refresh(store, o).state === 'running');
+}
+
 /**
- * Releases the address, the veth and the rules, then the namespace. Quiet when nothing is
+ * Releases the address and the port rules, then the namespace. Quiet when nothing is
  * attached. rm and conmon's exit command may both get here at once (rm -f kills the
  * container, which runs the exit command): a lock per container makes the second one find
  * the work done, where two DELs at once would fail on each other's half-deleted rules.
+ * `onlyAttachment`: detach only that attachment (see AttachedNetwork.attachment).
  */
-export function detachNetwork(l: ContainerLayout, id: string): Promise<void> {
-  if (!existsSync(l.netns) && !existsSync(l.network)) return Promise.resolve();
-  return withFileLock(`${l.dir}/network.lock`, async () => {
+export async function detachNetwork(store: Store, id: string, onlyAttachment?: string): Promise<void> {
+  const l = containerLayout(store.paths, id);
+  if (!existsSync(l.netns) && !existsSync(l.network)) return;
+  let left: string | undefined;
+  const detached = withFileLock(`${l.dir}/network.lock`, async () => {
     if (!existsSync(l.netns) && !existsSync(l.network)) return;
     const attached = readAttached(l);
+    // A late exit command after a restart: the attachment now is the new start's.
+    if (onlyAttachment !== undefined && attached?.attachment !== onlyAttachment) return;
+    left = attached?.network;
+    const list = attached?.list ?? attachList(defaultNetwork(), (attached?.ports.length ?? 0) > 0);
+    // Unbinding the namespace first lets the kernel take the veth down in the background, and
+    // the bridge plugin, finding no namespace, only frees the address. Not while another
+    // container shares the namespace: then its veth must go now, before the address is reused.
+    const joined = joinedByRunning(store, id);
+    if (!joined) removeNetns(l.netns);
     // DEL works without a namespace or a result too: host-local frees the lease by container ID.
-    // On failure the result stays, so that the next rm or start can try again with it.
+    // On failure the record stays, so that the next rm or start can try again with it.
     try {
-      await cniDel(DEFAULT_BRIDGE, runtime(l, id, 'eth0', attached?.ports), attached?.result);
+      await cniDel(list, runtime(l, id, 'eth0', attached?.ports), attached?.result);
       rmSync(l.network, { force: true });
     } finally {
-      removeNetns(l.netns);
+      if (joined) removeNetns(l.netns);
     }
   });
+  // The others on its network stop naming it (outside the container's lock: the hosts lock is the network's).
+  await detached;
+  if (left) await refreshNetworkHosts(store, left);
 }
 
 /** Host ports the store's other attached containers publish. */
@@ -103,10 +115,9 @@ export async function releaseStaleNetworks(store: Store, containers: Container[]
   for (const c of containers) {
     // network.json is written before the namespace is made and removed only after: one stat tells.
     if (c.state === 'running' || !existsSync(networkFile(store.paths, c.id))) continue;
-    const l = containerLayout(store.paths, c.id);
-    const owner = readAttached(l)?.owner;
+    const owner = readAttached(containerLayout(store.paths, c.id))?.owner;
     if (owner && processStartMatches(owner.pid, owner.start)) continue;
-    await detachNetwork(l, c.id).catch(() => {
+    await detachNetwork(store, c.id).catch(() => {
       // left for rm, which reports what fails
     });
   }

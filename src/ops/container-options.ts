@@ -6,8 +6,11 @@ import type { PortSpec } from '../network/ports.js';
 import type { ContainerRecord } from '../store/containers.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
-/** `container:NAME`: join that (running) container's network namespace. */
-export type NetworkMode = 'none' | 'host' | 'bridge' | `container:${string}`;
+/**
+ * `bridge`: the default network; `container:NAME`: join that (running) container's network
+ * namespace; any other word names a user network.
+ */
+export type NetworkMode = 'none' | 'host' | 'bridge' | `container:${string}` | (string & {});
 
 export interface CreateOptions {
   image: string;
@@ -25,6 +28,8 @@ export interface CreateOptions {
   user?: string;
   hostname?: string;
   network: NetworkMode;
+  /** --network-alias: more names the container answers to on a user network (absent in older records). */
+  networkAliases?: string[];
   /** -p; port 0 means any free host port, chosen at each start. */
   publish: PortSpec[];
   /** -P: the image's ExposedPorts, each to a free host port. */

@@ -2,7 +2,7 @@
 import { SkiffError } from '../errors.js';
 import type { PortSpec, Protocol } from '../network/ports.js';
 import { containerLayout } from '../runtime/container-layout.js';
-import { readAttached } from './container-network.js';
+import { readAttached } from './attached-network.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { requireContainer } from './find-container.js';

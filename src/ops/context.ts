@@ -3,9 +3,12 @@ import { RegistryClient, isLoopbackHost } from '../registry/client.js';
 import { lookupCredentials } from '../registry/docker-config.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { openStore, type Store } from '../store/store.js';
+import { NetworkStore } from '../network/network-store.js';
 
 export interface OpsContext {
   root: string;
+  /** Configuration: the networks' .conflist files live in its networks/ dir. */
+  configDir: string;
   env: NodeJS.ProcessEnv;
   /** Hosts (host or host:port) where plain HTTP is allowed, besides loopback. */
   insecureRegistries: string[];
@@ -45,6 +48,10 @@ export function withStore<T>(ctx: OpsContext, fn: (store: Store) => T): T {
   } finally {
     if (releaseNow) release();
   }
+}
+
+export function networkStore(ctx: OpsContext): NetworkStore {
+  return new NetworkStore(`${ctx.configDir}/networks`);
 }
 
 export function registryClient(ctx: OpsContext, domain: string): RegistryClient {

@@ -28,6 +28,8 @@ import { type PullEvent, pull } from './pull.js';
 import { releaseContainer } from './container-cleanup.js';
 import { findImage } from './resolve-image.js';
 import { requireContainer } from './find-container.js';
+import { resolveNetworkOption } from './network-option.js';
+import { cniNetworkOf } from './attached-network.js';
 
 export interface CreateHooks {
   /** Called before an image missing locally is pulled (docker prints "Unable to find image"). */
@@ -35,7 +37,8 @@ export interface CreateHooks {
   onPullEvent?: (e: PullEvent) => void;
 }
 
-export async function createContainer(ctx: OpsContext, opts: CreateOptions, hooks: CreateHooks = {}): Promise<Container> {
+export async function createContainer(ctx: OpsContext, asked: CreateOptions, hooks: CreateHooks = {}): Promise<Container> {
+  const opts = resolveNetworkOption(ctx, asked);
   if (opts.name !== undefined && !NAME_PATTERN.test(opts.name)) {
     throw new SkiffError('usage', `invalid container name ${JSON.stringify(opts.name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
@@ -146,7 +149,7 @@ function prepareBundle(
   // container:NAME shares that container's network and its name; its /etc files are copied
   // from it, and the namespace path is set, when this one starts (src/ops/join-network.ts).
   const joined = opts.network.startsWith('container:') ? requireContainer(store, opts.network.slice('container:'.length)) : undefined;
-  const network = joined ? 'none' : (opts.network as 'none' | 'host' | 'bridge');
+  const network = joined ? 'none' : cniNetworkOf(opts.network) !== undefined ? 'bridge' : (opts.network as 'none' | 'host');
   const hostname = joined?.spec.hostname ?? opts.hostname ?? (network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
   writeEtcFiles(l, hostname, network, opts);
   const userSpec = opts.user ?? config.config?.User ?? '';

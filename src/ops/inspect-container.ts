@@ -1,7 +1,7 @@
 // inspect: a container as docker's inspect shows it (the fields scripts read), from the record.
 import { SkiffError } from '../errors.js';
 import { containerLayout } from '../runtime/container-layout.js';
-import { type AttachedNetwork, readAttached } from './container-network.js';
+import { type AttachedNetwork, readAttached } from './attached-network.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
 import type { Store } from '../store/store.js';
@@ -9,12 +9,14 @@ import { type OpsContext, withStore } from './context.js';
 import { requireContainer } from './find-container.js';
 
 /** docker's NetworkSettings: the address and the published ports of a running bridged container. */
-function networkSettings(attached: AttachedNetwork | undefined, mode: string): Record<string, unknown> {
+function networkSettings(attached: AttachedNetwork | undefined, mode: string, aliases: string[]): Record<string, unknown> {
   const ip = attached?.result?.ips?.[0];
-  const address = ip?.address.split('/')[0] ?? '';
+  const [address = '', prefix] = ip?.address.split('/') ?? [];
+  const mac = attached?.result?.interfaces?.find((i) => i.name === 'eth0')?.mac ?? '';
   const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of attached?.ports ?? []) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP, HostPort: String(p.hostPort) });
-  return { IPAddress: address, Gateway: ip?.gateway ?? '', Ports: ports, Networks: { [mode]: { IPAddress: address, Gateway: ip?.gateway ?? '' } } };
+  const endpoint = { Aliases: aliases, IPAddress: address, IPPrefixLen: prefix ? Number(prefix) : 0, Gateway: ip?.gateway ?? '', MacAddress: mac };
+  return { IPAddress: address, Gateway: ip?.gateway ?? '', MacAddress: mac, Ports: ports, Networks: { [mode]: endpoint } };
 }
 
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z');
@@ -80,7 +82,7 @@ export function describeContainer(store: Store, rec: Container): Record<string, 
       Labels: c.labels,
       ...(c.spec.stopSignal ? { StopSignal: c.spec.stopSignal } : {}),
     },
-    NetworkSettings: networkSettings(c.state === 'running' ? readAttached(l) : undefined, o.network),
+    NetworkSettings: networkSettings(c.state === 'running' ? readAttached(l) : undefined, o.network, o.networkAliases ?? []),
   };
 }
 

@@ -1,7 +1,8 @@
 // ps: the records, brought up to date from runc's state and conmon's exit files, filtered.
 import { networkFile } from '../runtime/container-layout.js';
 import type { ListedContainer } from './container-options.js';
-import { readAttached, releaseStaleNetworks } from './container-network.js';
+import { releaseStaleNetworks } from './container-network.js';
+import { readAttached } from './attached-network.js';
 import { type Filters, matches } from './container-filters.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';

@@ -7,7 +7,6 @@ import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { eachContainer } from './each-container.js';
 import { runcFor } from './start-container.js';
-import { containerLayout } from '../runtime/container-layout.js';
 import { detachNetwork } from './container-network.js';
 
 export function pruneContainers(ctx: OpsContext): Promise<{ done: string[]; errors: SkiffError[] }> {
@@ -21,7 +20,8 @@ export function pruneContainers(ctx: OpsContext): Promise<{ done: string[]; erro
   return eachContainer(ctx, stopped, (store, id) => destroyContainer(store, runcFor(ctx, store), id));
 }
 
-export function cleanupAfterExit(ctx: OpsContext, id: string): Promise<void> {
+/** `attachment`: the network attachment of the start whose exit this is; another start's is left be. */
+export function cleanupAfterExit(ctx: OpsContext, id: string, attachment?: string): Promise<void> {
   return withStore(ctx, async (store) => {
     const rec = store.containers.get<Container['spec']>(id);
     if (!rec) return;
@@ -30,6 +30,6 @@ export function cleanupAfterExit(ctx: OpsContext, id: string): Promise<void> {
     // conmon runs this after the container ended and recorded it: nothing else works on it.
     if (c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id, true);
     // conmon does not know the network: its exit command hands the namespace and address back.
-    else if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
+    else await detachNetwork(store, c.id, attachment);
   });
 }

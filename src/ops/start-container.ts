@@ -25,8 +25,11 @@ import type { Store } from '../store/store.js';
 import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
-import type { OpsContext } from './context.js';
-import { attachNetwork, containerAddress, detachNetwork, publishedByOthers, releaseStaleNetworks } from './container-network.js';
+import { type OpsContext, networkStore } from './context.js';
+import { attachNetwork, detachNetwork, publishedByOthers, releaseStaleNetworks } from './container-network.js';
+import { cniNetworkOf, containerAddress, readAttached } from './attached-network.js';
+import { refreshNetworkHosts } from './network-hosts.js';
+import { DEFAULT_NETWORK } from '../network/network-config.js';
 import { mountRootfs } from './create-container.js';
 import { joinNetwork } from './join-network.js';
 
@@ -38,7 +41,7 @@ export function runcFor(ctx: OpsContext, store: Store): Runc {
  * Checks and readies a container to start: mounted, no stale runc state, no old exit record.
  * A container this process has just created (`run`) has none of those to check.
  */
-async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boolean): Promise<ContainerLayout> {
+async function prepareStart(ctx: OpsContext, store: Store, runc: Runc, c: Container, fresh: boolean): Promise<ContainerLayout> {
   const l = containerLayout(store.paths, c.id);
   if (!fresh) {
     if (refresh(store, c).state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
@@ -55,11 +58,14 @@ async function prepareStart(store: Store, runc: Runc, c: Container, fresh: boole
     hidden: c.spec.options.mounts.map((m) => m.destination),
   });
   if (c.spec.networkOf) joinNetwork(store, c, l);
-  if (c.spec.options.network === 'bridge') {
+  const network = cniNetworkOf(c.spec.options.network);
+  if (network !== undefined) {
+    const config = networkStore(ctx).get(network);
     // A killed skiff's containers may still hold addresses and port rules: give them back first.
     await releaseStaleNetworks(store, store.containers.list<Container['spec']>().filter((o) => o.id !== c.id).map((o) => refresh(store, o)));
-    const attached = await attachNetwork(l, c.id, c.spec.ports ?? [], publishedByOthers(store, c.id), c.spec.options.ip);
-    writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result), c.spec.options);
+    const attached = await attachNetwork(store, c, config, publishedByOthers(store, c.id));
+    if (network === DEFAULT_NETWORK) writeBridgeHosts(l, c.spec.hostname, containerAddress(attached.result), c.spec.options);
+    else await refreshNetworkHosts(store, network);
   }
   return l;
 }
@@ -86,7 +92,7 @@ function markRunning(store: Store, c: Container, monitor: 'skiff' | 'conmon', mo
 /** Records an exit and, for --rm containers, removes the container. */
 /** `settled`: the runtime's processes are done with it (a foreground runc has returned). */
 export async function finish(store: Store, runc: Runc, c: Container, exitCode: number | null, settled: boolean): Promise<void> {
-  if (c.spec.options.network === 'bridge') await detachNetwork(containerLayout(store.paths, c.id), c.id);
+  await detachNetwork(store, c.id);
   store.containers.update(c.id, { state: 'exited', exitCode, pid: null, pidStart: null, monitorPid: null, monitorStart: null, finishedAt: Date.now() }, { state: ['running'] });
   if (c.autoRemove && store.containers.get(c.id)) await destroyContainer(store, runc, c.id, settled);
 }
@@ -107,7 +113,7 @@ async function removeIfUnstarted(store: Store, runc: Runc, c: Container, err: un
 /** Starts the container in the foreground: runc run as a child of this process. */
 export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks, fresh = false): Promise<Foreground> {
   const runc = runcFor(ctx, store);
-  const l = await prepareStart(store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
+  const l = await prepareStart(ctx, store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
   markRunning(store, c, 'skiff', process.pid, null);
   // Without a terminal, output passes through skiff into the container's log as well, so
   // `logs` shows a foreground container's output as it does a detached one's (as docker's).
@@ -144,7 +150,9 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
 /** Starts the container under conmon and returns once it runs; nothing of this process stays. */
 export async function startDetached(ctx: OpsContext, store: Store, c: Container, fresh = false): Promise<void> {
   const runc = runcFor(ctx, store);
-  const l = await prepareStart(store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
+  const l = await prepareStart(ctx, store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
+  // The exit command names this start's network attachment: run after a restart, it must leave the new one be.
+  const attachment = readAttached(l)?.attachment;
   mkdirSync(l.exitDir, { recursive: true });
   mkdirSync(l.conmonDir, { recursive: true });
   try {
@@ -159,7 +167,7 @@ export async function startDetached(ctx: OpsContext, store: Store, c: Container,
       persistDir: l.conmonDir,
       terminal: c.spec.process.terminal,
       stdin: c.spec.options.interactive,
-      ...(ctx.selfCommand ? { exitCommand: [...ctx.selfCommand, '--root', ctx.root, 'container', 'cleanup', c.id] } : {}),
+      ...(ctx.selfCommand ? { exitCommand: [...ctx.selfCommand, '--root', ctx.root, 'container', 'cleanup', ...(attachment ? ['--attachment', attachment] : []), c.id] } : {}),
       env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     markRunning(store, c, 'conmon', started.conmonPid, started.pid);

@@ -54,9 +54,20 @@ export function resolvConf(base: string, o: EtcOptions): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-/** A bridged container's /etc/hosts, naming its own address once it has one. */
-export function writeBridgeHosts(l: ContainerLayout, hostname: string, address: string | undefined, o: EtcOptions = NO_ETC_OPTIONS): void {
-  writeFileSync(l.hosts, `${LOCAL_HOSTS}${address ?? '127.0.1.1'}\t${hostname}\n${extraHosts(o)}`);
+/** Another container on the same network, by the names it answers to. */
+export interface HostsPeer {
+  address: string;
+  names: string[];
+}
+
+/**
+ * A bridged container's /etc/hosts, naming its own address once it has one, and its peers on
+ * a user network. Written in place: the file is bind-mounted, and a new inode would not be seen.
+ */
+export function writeBridgeHosts(l: ContainerLayout, hostname: string, address: string | undefined, o: EtcOptions = NO_ETC_OPTIONS, self: string[] = [], peers: HostsPeer[] = []): void {
+  const own = [hostname, ...self.filter((n) => n !== hostname)].join(' ');
+  const others = peers.map((p) => `${p.address}\t${p.names.join(' ')}\n`).join('');
+  writeFileSync(l.hosts, `${LOCAL_HOSTS}${address ?? '127.0.1.1'}\t${own}\n${others}${extraHosts(o)}`);
 }
 
 export function writeEtcFiles(l: ContainerLayout, hostname: string, network: EtcNetwork, o: EtcOptions = NO_ETC_OPTIONS): void {

@@ -25,6 +25,18 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid = process.
   return join(data, 'skiff');
 }
 
+/**
+ * Where skiff's configuration (its networks) lives: $SKIFF_CONFIG_DIR, else ROOT/config when
+ * the data root was chosen (one root is one world, as tests and parallel setups want), else
+ * /etc/skiff (root) or $XDG_CONFIG_HOME/skiff.
+ */
+export function defaultConfigDir(chosenRoot: string | undefined, env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
+  if (env.SKIFF_CONFIG_DIR) return env.SKIFF_CONFIG_DIR;
+  if (chosenRoot) return join(chosenRoot, 'config');
+  if (uid === 0) return '/etc/skiff';
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'skiff');
+}
+
 export function storePaths(root: string): StorePaths {
   return {
     root,

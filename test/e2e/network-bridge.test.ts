@@ -4,55 +4,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { IPAM_DIR } from '../../src/network/bridge.js';
+import { IPAM_DIR } from '../../src/network/network-config.js';
 import { busyboxLayer } from '../helpers/busybox.js';
 import { cliAt, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/until.js';
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
-/** Lease files of host-local that name the container. */
-function leasesOf(id: string): string[] {
-  const dir = join(IPAM_DIR, 'skiff');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f) && readFileSync(join(dir, f), 'utf8').startsWith(id));
-}
-
-function iptablesMentioning(id: string): string[] {
-  const rules = [...execFileSync('iptables', ['-S'], { encoding: 'utf8' }).split('\n'), ...execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }).split('\n')];
-  return rules.filter((r) => r.includes(id));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function hostLinks(): string[] {
-  return readdirSync('/sys/class/net');
-}
+import { freePort, hostLinks, httpGet, iptablesMentioning, leasesOf } from '../helpers/net.js';
 
 describe('--network bridge', () => {
   let reg: RunningRegistry;
@@ -63,11 +26,12 @@ describe('--network bridge', () => {
     (JSON.parse(readFileSync(join(root, 'containers', id, 'network.json'), 'utf8')) as { result: { ips: { address: string }[]; interfaces: { name: string; sandbox?: string }[] } }).result;
 
   /** Nothing of the container's network is left on the host. */
-  function assertDetached(id: string, hostVeth?: string): void {
+  async function assertDetached(id: string, hostVeth?: string): Promise<void> {
     assert.deepEqual(leasesOf(id), [], 'no address lease');
     assert.deepEqual(iptablesMentioning(id), [], 'no iptables rule');
     assert.ok(!existsSync(join(root, 'run', 'netns', id.slice(0, 16))), 'no namespace file');
-    if (hostVeth) assert.ok(!hostLinks().includes(hostVeth), `veth ${hostVeth} is gone`);
+    // The kernel takes the veth down with the namespace, in the background.
+    if (hostVeth) await until(`veth ${hostVeth} to go`, () => !hostLinks().includes(hostVeth));
   }
 
   before(async () => {
@@ -108,7 +72,7 @@ describe('--network bridge', () => {
     const body = await until('the server to answer', async () => httpGet(`http://${address}:80/`).catch(() => undefined));
     assert.equal(body, 'hello-bridge\n');
     await ok('rm', '-f', id);
-    assertDetached(id, hostVeth);
+    await assertDetached(id, hostVeth);
   });
 
   test('a detached container that exits hands its network back; start attaches it again', async () => {
@@ -117,18 +81,18 @@ describe('--network bridge', () => {
     await ok('wait', id);
     // conmon's exit command releases it.
     await until('the exit command to release the network', () => leasesOf(id).length === 0 && !existsSync(join(root, 'run', 'netns', id.slice(0, 16))));
-    assertDetached(id, hostVeth);
+    await assertDetached(id, hostVeth);
     await ok('start', id);
     assert.equal(leasesOf(id).length, 1, 'attached again');
     await ok('wait', id);
     await ok('rm', id);
-    assertDetached(id);
+    await assertDetached(id);
   });
 
   test('run --rm in the foreground leaves nothing; so does rm after skiff was killed mid-run', async () => {
     const res = await ok('run', '--rm', '--network', 'bridge', '--cidfile', join(root, 'cid'), img, 'true');
     assert.equal(res.stdout, '');
-    assertDetached(readFileSync(join(root, 'cid'), 'utf8'));
+    await assertDetached(readFileSync(join(root, 'cid'), 'utf8'));
 
     const { child } = spawnCli(['--root', root, 'run', '--network', 'bridge', '--name', 'killed', img, 'sleep', '30']);
     const exited = new Promise((r) => child.once('exit', r));
@@ -140,7 +104,7 @@ describe('--network bridge', () => {
     await exited;
     await sleep(100);
     await ok('rm', '-f', 'killed');
-    assertDetached(id);
+    await assertDetached(id);
   });
 
   test('--ip asks for the address; a taken or out-of-range one, or --ip without the bridge, is a clear error', async () => {
@@ -155,9 +119,9 @@ describe('--network bridge', () => {
     assert.match(r.stderr, /10\.90\.0\.1/);
     r = await sk('run', '--rm', '--network', 'none', '--ip', '10.89.0.9', img, 'true');
     assert.equal(r.code, 125);
-    assert.match(r.stderr, /--ip needs --network bridge/);
+    assert.match(r.stderr, /--ip needs a bridge network/);
     await ok('rm', '-f', id);
-    assertDetached(id);
+    await assertDetached(id);
   });
 
   test('--network container:NAME shares a running container\'s network (bridged or not), its name and /etc files', async () => {
@@ -174,14 +138,14 @@ describe('--network bridge', () => {
       assert.equal(r.code, 125);
       assert.match(r.stderr, new RegExp(`cannot join the network of container srv-${mode}: it is not running`));
       await ok('rm', `srv-${mode}`);
-      assertDetached(target);
+      await assertDetached(target);
     }
     let r = await sk('run', '--rm', '--network', 'container:nosuch', img, 'true');
     assert.equal(r.code, 125);
     assert.match(r.stderr, /no such container: nosuch/);
     r = await sk('run', '--rm', '--network', 'bogus', img, 'true');
     assert.equal(r.code, 125);
-    assert.match(r.stderr, /invalid --network "bogus"/);
+    assert.match(r.stderr, /network bogus not found/);
   });
 
   test('a container whose skiff was killed gives its network back at the next command once it exits', async () => {
@@ -196,7 +160,7 @@ describe('--network bridge', () => {
     assert.equal(leasesOf(id).length, 1, 'still attached while it runs');
     // The container ends on its own; nobody is left to hand its network back but the next command.
     await until('the container to exit', async () => ((await ok('ps', '-a', '--filter', 'name=orphaned', '--format', '{{.State}}')).stdout.trim() === 'exited' ? true : undefined));
-    assertDetached(id);
+    await assertDetached(id);
     await ok('rm', 'orphaned');
   });
 
@@ -209,6 +173,8 @@ describe('--network bridge', () => {
       const r = await sk('run', '--rm', '-p', '80', img, 'true');
       assert.equal(r.code, 0, `cycle ${i}: ${r.stderr}`);
     }
+    // Veths go with their namespaces, in the background: give the kernel a moment.
+    await until('the last veths to go', () => veths() <= before.veths).catch(() => {});
     assert.deepEqual({ nat: nat(), leases: leases(), veths: veths() }, before);
     assert.deepEqual(readdirSync(join(root, 'run', 'netns')), []);
   });
@@ -265,15 +231,15 @@ describe('--network bridge', () => {
       assert.ok(m, line);
       assert.equal(await until('the exposed port to answer', () => httpGet(`http://127.0.0.1:${m[1]}/`).catch(() => undefined)), 'hello-published\n');
       await ok('rm', '-f', id);
-      assertDetached(id);
+      await assertDetached(id);
       const r = await sk('run', '--rm', '--network', 'none', '-p', '80', img, 'true');
       assert.equal(r.code, 125);
-      assert.match(r.stderr, /need --network bridge/);
+      assert.match(r.stderr, /need a bridge network/);
     });
 
     test('rm -f takes the port rules down with the rest', async () => {
       await ok('rm', '-f', web);
-      assertDetached(web);
+      await assertDetached(web);
     });
   });
 

@@ -44,7 +44,7 @@ function freshRoot(): string {
 }
 
 function ctxFor(root: string, extra: Partial<OpsContext> = {}): OpsContext {
-  return { root, env: {}, insecureRegistries: [], retry: FAST_RETRY, timeoutMs: 2000, ...extra };
+  return { root, configDir: `${root}/config`, env: {}, insecureRegistries: [], retry: FAST_RETRY, timeoutMs: 2000, ...extra };
 }
 
 /** Pulls through the operation (fast retry policy); returns the result or the SkiffError. */

@@ -224,7 +224,10 @@ describe('run: flags as docker users expect them', () => {
   describe('hostname and /etc files', () => {
     test('--hostname in /etc/hostname, hostname(1) and /etc/hosts', async () => {
       const out = ok(await run('--hostname', 'myhost', BB, 'sh', '-c', 'cat /etc/hostname; hostname; grep myhost /etc/hosts'));
-      assert.equal(out, 'myhost\nmyhost\n127.0.1.1\tmyhost\n');
+      // On the default network the name is the container's address there; without one, 127.0.1.1.
+      assert.match(out, /^myhost\nmyhost\n10\.89\.\d+\.\d+\tmyhost\n$/);
+      const none = ok(await run('--network', 'none', '--hostname', 'myhost', BB, 'grep', 'myhost', '/etc/hosts'));
+      assert.equal(none, '127.0.1.1\tmyhost\n');
     });
     test('the default hostname is the 12-hex ID prefix; /etc/hosts has localhost', async () => {
       const cid = join(tmp, 'hostname.cid');
@@ -375,8 +378,8 @@ describe('run: flags as docker users expect them', () => {
   });
 
   describe('network', () => {
-    test('--network none (the default): only lo', async () => {
-      assert.deepEqual(netDevNames(ok(await run(BB, 'cat', '/proc/net/dev'))), ['lo']);
+    test('--network none: only lo; the default network adds eth0', async () => {
+      assert.deepEqual(netDevNames(ok(await run(BB, 'cat', '/proc/net/dev'))), ['eth0', 'lo']);
       assert.deepEqual(netDevNames(ok(await run('--network', 'none', BB, 'cat', '/proc/net/dev'))), ['lo']);
     });
     test("--network host: the host's interfaces", async () => {

@@ -1,6 +1,6 @@
 // Runs skiff in-process (fast, for most tests) or as a child process (for kill tests).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -48,6 +48,12 @@ export function tempRoot(): { root: string; cleanup: () => void } {
         for (const id of readdirSync(runcRoot)) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id], { stdio: 'ignore' });
       }
       for (const m of mountsUnder(root).reverse()) umount2(m, MNT_DETACH);
+      // A failed test's user networks would leave their bridges' routes, which later creates see as taken.
+      const networks = join(root, 'config', 'networks');
+      for (const f of existsSync(networks) ? readdirSync(networks).filter((n) => n.endsWith('.conflist') && n !== 'skiff.conflist') : []) {
+        const bridge = (JSON.parse(readFileSync(join(networks, f), 'utf8')) as { plugins: { bridge?: string }[] }).plugins[0]?.bridge;
+        if (bridge?.startsWith('sk-')) spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };
