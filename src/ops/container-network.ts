@@ -3,9 +3,9 @@
 // what ADD was given and returned, kept in the container's directory, so a later command can
 // finish it whatever became of the network's config since.
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
-import { CNI_PLUGIN_DIR, LOOPBACK, type NetworkConfig, attachList, defaultNetwork } from '../network/network-config.js';
+import { CNI_PLUGIN_DIR, DEFAULT_NETWORK, LOOPBACK, type NetworkConfig, attachList, defaultNetwork } from '../network/network-config.js';
 import { ensureNetworkRules } from '../network/host-rules.js';
 import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
 import { netnsMountPoint, removeNetns } from '../network/netns.js';
@@ -25,33 +25,41 @@ function runtime(l: ContainerLayout, id: string, ifName: string, ports: PortSpec
   return { containerId: id, netns: l.netns, ifName, pluginDir: CNI_PLUGIN_DIR, ...(Object.keys(capabilityArgs).length > 0 ? { capabilityArgs } : {}) };
 }
 
-/** `taken`: ports other containers publish now (their iptables rules hold them without a socket). */
-export async function attachNetwork(
-  store: Store,
-  c: Container,
-  network: NetworkConfig,
-  taken: PortSpec[],
-): Promise<AttachedNetwork & { result: CniResult }> {
+/** network.json, replaced whole: a reader must never see half of it (and take a live start for a dead one). */
+function writeAttached(l: ContainerLayout, a: AttachedNetwork): void {
+  const tmp = `${l.network}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(a));
+  renameSync(tmp, l.network);
+}
+
+/**
+ * `taken`: ports other containers publish now (their iptables rules hold them without a
+ * socket). Done holding the container's network lock, so that a command releasing stale
+ * networks waits for it and then sees a live owner.
+ */
+export function attachNetwork(store: Store, c: Container, network: NetworkConfig, taken: PortSpec[]): Promise<AttachedNetwork & { result: CniResult }> {
   const l = containerLayout(store.paths, c.id);
-  await detachNetwork(store, c.id);
-  const ports = await allocatePorts(c.spec.ports ?? [], taken);
-  const list = attachList(network, ports.length > 0);
-  // Who attaches is written before anything is made: a command that finds the namespace
-  // while this one is still at work must see that its owner lives, and leave it be.
-  const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
-  const attachment = randomBytes(8).toString('hex');
-  writeFileSync(l.network, JSON.stringify({ network: network.name, attachment, list, ports, owner } satisfies AttachedNetwork));
-  try {
-    netnsMountPoint(l.netns);
-    await Promise.all([ensureNetworkRules(network), cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true })]);
-    const result = await cniAdd(list, runtime(l, c.id, 'eth0', ports, c.spec.options.ip, network.subnet.split('/')[1]));
-    const attached = { network: network.name, attachment, list, result, ports, owner };
-    writeFileSync(l.network, JSON.stringify(attached));
-    return attached;
-  } catch (err) {
-    await detachNetwork(store, c.id).catch(() => {});
-    throw err;
-  }
+  return withFileLock(`${l.dir}/network.lock`, async () => {
+    await detachLocked(store, c.id, l, {});
+    const ports = await allocatePorts(c.spec.ports ?? [], taken);
+    const list = attachList(network, ports.length > 0);
+    // Who attaches is written before anything is made: a command that finds the namespace
+    // while this one is still at work must see that its owner lives, and leave it be.
+    const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
+    const attachment = randomBytes(8).toString('hex');
+    writeAttached(l, { network: network.name, attachment, list, ports, owner });
+    try {
+      netnsMountPoint(l.netns);
+      await Promise.all([ensureNetworkRules(network), cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true })]);
+      const result = await cniAdd(list, runtime(l, c.id, 'eth0', ports, c.spec.options.ip, network.subnet.split('/')[1]));
+      const attached = { network: network.name, attachment, list, result, ports, owner };
+      writeAttached(l, attached);
+      return attached;
+    } catch (err) {
+      await detachLocked(store, c.id, l, {}).catch(() => {});
+      throw err;
+    }
+  });
 }
 
 /** Running containers that joined this one's namespace with --network container:ID. */
@@ -61,40 +69,48 @@ function joinedByRunning(store: Store, id: string): boolean {
     .some((o) => o.spec.networkOf === id && o.state === 'running' && refresh(store, o).state === 'running');
 }
 
+export interface DetachOptions {
+  /** Detach only this attachment (see AttachedNetwork.attachment): a late exit command after a restart leaves the new one be. */
+  attachment?: string;
+  /** Leave it be while the process that attached it lives: a start under way. */
+  unlessAttaching?: boolean;
+}
+
+/** Returns the network it detached from, if any. The caller holds the container's network lock. */
+async function detachLocked(store: Store, id: string, l: ContainerLayout, o: DetachOptions): Promise<string | undefined> {
+  if (!existsSync(l.netns) && !existsSync(l.network)) return undefined;
+  const attached = readAttached(l);
+  if (o.attachment !== undefined && attached?.attachment !== o.attachment) return undefined;
+  if (o.unlessAttaching && attached?.owner && processStartMatches(attached.owner.pid, attached.owner.start)) return undefined;
+  const list = attached?.list ?? attachList(defaultNetwork(), (attached?.ports.length ?? 0) > 0);
+  // Unbinding the namespace first lets the kernel take the veth down in the background, and
+  // the bridge plugin, finding no namespace, only frees the address. Not while another
+  // container shares the namespace: then its veth must go now, before the address is reused.
+  const joined = joinedByRunning(store, id);
+  if (!joined) removeNetns(l.netns);
+  // DEL works without a namespace or a result too: host-local frees the lease by container ID.
+  // On failure the record stays, so that the next rm or start can try again with it.
+  try {
+    await cniDel(list, runtime(l, id, 'eth0', attached?.ports), attached?.result);
+    rmSync(l.network, { force: true });
+  } finally {
+    if (joined) removeNetns(l.netns);
+  }
+  return attached?.network ?? DEFAULT_NETWORK;
+}
+
 /**
- * Releases the address and the port rules, then the namespace. Quiet when nothing is
- * attached. rm and conmon's exit command may both get here at once (rm -f kills the
- * container, which runs the exit command): a lock per container makes the second one find
- * the work done, where two DELs at once would fail on each other's half-deleted rules.
- * `onlyAttachment`: detach only that attachment (see AttachedNetwork.attachment).
+ * Releases the address and the port rules, then the namespace, and tells the network's other
+ * members. Quiet when nothing is attached. rm and conmon's exit command may both get here at
+ * once (rm -f kills the container, which runs the exit command): a lock per container makes
+ * the second one find the work done, where two DELs at once would fail on each other's
+ * half-deleted rules.
  */
-export async function detachNetwork(store: Store, id: string, onlyAttachment?: string): Promise<void> {
+export async function detachNetwork(store: Store, id: string, o: DetachOptions = {}): Promise<void> {
   const l = containerLayout(store.paths, id);
   if (!existsSync(l.netns) && !existsSync(l.network)) return;
-  let left: string | undefined;
-  const detached = withFileLock(`${l.dir}/network.lock`, async () => {
-    if (!existsSync(l.netns) && !existsSync(l.network)) return;
-    const attached = readAttached(l);
-    // A late exit command after a restart: the attachment now is the new start's.
-    if (onlyAttachment !== undefined && attached?.attachment !== onlyAttachment) return;
-    left = attached?.network;
-    const list = attached?.list ?? attachList(defaultNetwork(), (attached?.ports.length ?? 0) > 0);
-    // Unbinding the namespace first lets the kernel take the veth down in the background, and
-    // the bridge plugin, finding no namespace, only frees the address. Not while another
-    // container shares the namespace: then its veth must go now, before the address is reused.
-    const joined = joinedByRunning(store, id);
-    if (!joined) removeNetns(l.netns);
-    // DEL works without a namespace or a result too: host-local frees the lease by container ID.
-    // On failure the record stays, so that the next rm or start can try again with it.
-    try {
-      await cniDel(list, runtime(l, id, 'eth0', attached?.ports), attached?.result);
-      rmSync(l.network, { force: true });
-    } finally {
-      if (joined) removeNetns(l.netns);
-    }
-  });
-  // The others on its network stop naming it (outside the container's lock: the hosts lock is the network's).
-  await detached;
+  // The hosts files are rewritten outside the container's lock: their lock is the network's.
+  const left = await withFileLock(`${l.dir}/network.lock`, () => detachLocked(store, id, l, o));
   if (left) await refreshNetworkHosts(store, left);
 }
 
@@ -115,9 +131,10 @@ export async function releaseStaleNetworks(store: Store, containers: Container[]
   for (const c of containers) {
     // network.json is written before the namespace is made and removed only after: one stat tells.
     if (c.state === 'running' || !existsSync(networkFile(store.paths, c.id))) continue;
+    // A start under way: checked again under the container's lock, but most are seen here without waiting for it.
     const owner = readAttached(containerLayout(store.paths, c.id))?.owner;
     if (owner && processStartMatches(owner.pid, owner.start)) continue;
-    await detachNetwork(store, c.id).catch(() => {
+    await detachNetwork(store, c.id, { unlessAttaching: true }).catch(() => {
       // left for rm, which reports what fails
     });
   }

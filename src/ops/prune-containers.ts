@@ -30,6 +30,6 @@ export function cleanupAfterExit(ctx: OpsContext, id: string, attachment?: strin
     // conmon runs this after the container ended and recorded it: nothing else works on it.
     if (c.autoRemove) await destroyContainer(store, runcFor(ctx, store), c.id, true);
     // conmon does not know the network: its exit command hands the namespace and address back.
-    else await detachNetwork(store, c.id, attachment);
+    else await detachNetwork(store, c.id, attachment !== undefined ? { attachment } : {});
   });
 }

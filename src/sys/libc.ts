@@ -112,12 +112,31 @@ export function umount2(target: string, flags = 0): void {
 const LOCK_EX = 2;
 const LOCK_UN = 8;
 
+// flock excludes open files, not callers: a second holder in this process would block the
+// thread its first holder needs to finish. Callers in one process queue here instead.
+const lockQueues = new Map<string, Promise<void>>();
+
 /**
  * Runs fn holding an exclusive flock on path (created if missing). The kernel releases the
  * lock if the process dies. Blocks the thread while another process holds it: for short
  * critical sections only.
  */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const before = lockQueues.get(path);
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = (before ?? Promise.resolve()).then(() => mine);
+  lockQueues.set(path, tail);
+  if (before) await before;
+  try {
+    return await flocked(path, fn);
+  } finally {
+    release();
+    if (lockQueues.get(path) === tail) lockQueues.delete(path);
+  }
+}
+
+async function flocked<T>(path: string, fn: () => Promise<T>): Promise<T> {
   const fd = openSync(path, 'a', 0o600);
   try {
     if (libc().flock(fd, LOCK_EX) !== 0) fail('flock', path);

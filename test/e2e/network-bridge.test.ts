@@ -13,9 +13,9 @@ import { busyboxLayer } from '../helpers/busybox.js';
 import { cliAt, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
-import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import type { RunningRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/until.js';
-import { freePort, hostLinks, httpGet, iptablesMentioning, leasesOf } from '../helpers/net.js';
+import { freePort, hostLinks, httpGet, iptablesMentioning, leasesOf, pulledBusybox, removeAllContainers } from '../helpers/net.js';
 
 describe('--network bridge', () => {
   let reg: RunningRegistry;
@@ -35,13 +35,10 @@ describe('--network bridge', () => {
   }
 
   before(async () => {
-    reg = await startRegistry();
-    await pushImage(reg.url, 'net/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
-    img = `${reg.host}/net/busybox:latest`;
-    await ok('pull', '-q', img);
+    ({ reg, img } = await pulledBusybox(ok));
   });
   after(async () => {
-    await sk('rm', '-f', ...(await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean));
+    await removeAllContainers(sk);
     await reg?.stop();
     cleanup();
   });

@@ -6,12 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { busyboxLayer } from '../helpers/busybox.js';
 import { cliAt, runCli, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
-import { hostLinks, iptablesMentioning, leasesOf } from '../helpers/net.js';
-import { pushImage } from '../helpers/push.js';
-import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import { hostLinks, iptablesMentioning, leasesOf, pulledBusybox, removeAllContainers } from '../helpers/net.js';
+import type { RunningRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/until.js';
 
 interface InspectedNetwork {
@@ -35,13 +33,10 @@ describe('user networks', () => {
   const names = async () => (await ok('network', 'ls', '--format', '{{.Name}}')).stdout.trim().split('\n');
 
   before(async () => {
-    reg = await startRegistry();
-    await pushImage(reg.url, 'net/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
-    img = `${reg.host}/net/busybox:latest`;
-    await ok('pull', '-q', img);
+    ({ reg, img } = await pulledBusybox(ok));
   });
   after(async () => {
-    await sk('rm', '-f', ...(await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean));
+    await removeAllContainers(sk);
     // Bridges and rules are the host's: take down what this file made.
     const left = (await sk('network', 'ls', '--format', '{{.Name}}')).stdout.split('\n').filter((n) => n && n !== 'skiff');
     if (left.length > 0) await sk('network', 'rm', '-f', ...left);
@@ -126,8 +121,11 @@ describe('user networks', () => {
     await until('web to answer', async () => (await fetch('web')).stdout || undefined);
     for (const target of ['web', 'www', web.slice(0, 12)]) assert.equal((await fetch(target)).stdout, 'hello-webhost\n', target);
 
-    // A member that comes later is in the first one's file; once it stops, it is gone again.
+    // A member that comes later is in the first one's file (and in that of a container sharing
+    // its namespace); once it stops, it is gone again.
+    await ok('run', '-d', '--name', 'side', '--network', 'container:web', img, 'sleep', '60');
     const peer = (await ok('run', '-d', '--name', 'peer', '--network', 'app', img, 'sleep', '60')).stdout.trim();
+    assert.match((await ok('exec', 'side', 'cat', '/etc/hosts')).stdout, /^10\.91\.11\.\d+\tpeer [0-9a-f]{12}$/m);
     const webHosts = async () => (await ok('exec', 'web', 'cat', '/etc/hosts')).stdout;
     assert.match(await webHosts(), /^10\.91\.11\.\d+\tpeer [0-9a-f]{12}$/m);
     assert.match((await ok('exec', 'peer', 'cat', '/etc/hosts')).stdout, /^10\.91\.11\.\d+\tweb www [0-9a-f]{12}$/m);
@@ -145,7 +143,7 @@ describe('user networks', () => {
     const plain = await sk('run', '--rm', img, 'sh', '-c', 'ping -c 1 -W 1 web');
     assert.equal(plain.code, 1);
     assert.match(plain.stderr, /bad address 'web'/);
-    await ok('rm', '-f', 'web', 'peer');
+    await ok('rm', '-f', 'side', 'web', 'peer');
     await ok('network', 'rm', 'app');
   });
 

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { busyboxLayer } from '../helpers/busybox.js';
 import { runCli, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers, processesMentioning } from '../helpers/container-check.js';
+import { leasesOf } from '../helpers/net.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { assertStoreClean } from '../helpers/store-check.js';
@@ -39,6 +40,7 @@ describe('run under kill -9 and concurrency', () => {
       assert.equal(rm.code, 0, `${context}: rm -f failed: ${rm.stderr}`);
     }
     assertNoContainers(root);
+    assert.deepEqual(ids.flatMap((id) => leasesOf(id)), [], `${context}: address leases left`);
     // An orphaned `runc run` lives until its container is gone; rm -f killed the container.
     for (let i = 0; i < 100 && processesMentioning(root).length > 0; i++) await sleep(50);
     assert.deepEqual(processesMentioning(root), [], `${context}: processes left`);

@@ -42,5 +42,6 @@ export function assertNoContainers(root: string): void {
   assert.deepEqual(list(join(root, 'containers')), [], 'container directories left');
   assert.deepEqual(list(join(root, 'run', 'runc')), [], 'runc state left');
   assert.deepEqual(list(join(root, 'run', 'c')), [], 'conmon directories left');
+  assert.deepEqual(list(join(root, 'run', 'netns')), [], 'network namespaces left');
   assert.deepEqual(mountsUnder(root), [], 'mounts left');
 }

@@ -1,11 +1,14 @@
-// Host-side views of skiff's networks for the network tests: HTTP from the host, free ports,
-// links, host-local leases and iptables rules.
+// For the network tests: host-side views of skiff's networks (HTTP from the host, free ports,
+// links, host-local leases, iptables rules) and a busybox image to run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { IPAM_DIR } from '../../src/network/network-config.js';
+import { busyboxLayer } from './busybox.js';
+import { pushImage } from './push.js';
+import { startRegistry, type RunningRegistry } from './registry.js';
 
 export function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -42,4 +45,19 @@ export function freePort(): Promise<number> {
 
 export function hostLinks(): string[] {
   return readdirSync('/sys/class/net');
+}
+
+/** A registry holding busybox as `net/busybox`, pulled into the store `ok` runs against. */
+export async function pulledBusybox(ok: (...args: string[]) => Promise<unknown>): Promise<{ reg: RunningRegistry; img: string }> {
+  const reg = await startRegistry();
+  await pushImage(reg.url, 'net/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
+  const img = `${reg.host}/net/busybox:latest`;
+  await ok('pull', '-q', img);
+  return { reg, img };
+}
+
+/** Every container of the store, gone. */
+export async function removeAllContainers(sk: (...args: string[]) => Promise<{ stdout: string }>): Promise<void> {
+  const ids = (await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await sk('rm', '-f', ...ids);
 }
