@@ -58,8 +58,9 @@ try {
   step('pull again: every layer already exists', ['pull', ref]);
   step('run a container: the image\'s Cmd prints its motd', ['run', '--rm', ref]);
   step('run a command of your own, with an env var and a hostname', ['run', '--rm', '-e', 'WHO=skiff', '--hostname', 'demo', ref, 'sh', '-c', 'echo "hello from $WHO on $(cat /etc/hostname), as $(id -un)"']);
-  step('start a web server in a detached container, held by conmon, its port 80 published on the host', [
-    'run', '-d', '--name', 'demo-web', '-p', '127.0.0.1::80', ref,
+  step('create a network: its containers reach each other by name', ['network', 'create', 'demo-net']);
+  step('start a web server in a detached container on it, held by conmon, its port 80 published on the host', [
+    'run', '-d', '--name', 'demo-web', '--network', 'demo-net', '-p', '127.0.0.1::80', ref,
     'sh', '-c', 'mkdir -p /www && cat /etc/motd > /www/index.html && echo serving && httpd -f -p 80 -h /www',
   ]);
   step('list running containers', ['ps']);
@@ -67,13 +68,15 @@ try {
   const port = spawnSync(process.execPath, [skiff, '--root', root, 'port', 'demo-web', '80'], { encoding: 'utf8' }).stdout.trim().split(':').pop();
   console.log(`\n\x1b[1m$ (from the host) GET http://127.0.0.1:${port}/\x1b[0m`);
   process.stdout.write(await fetchText(`http://127.0.0.1:${port}/`));
+  step('another container on the network fetches it by name', ['run', '--rm', '--network', 'demo-net', ref, 'wget', '-q', '-O', '-', 'http://demo-web/']);
   step('run a command inside it', ['exec', 'demo-web', 'sh', '-c', 'echo "inside $(cat /etc/hostname) as $(id -un); pid 1 is $(cat /proc/1/comm)"']);
   step('its output, as conmon logged it', ['logs', 'demo-web']);
   step('stop it (SIGTERM, then SIGKILL after 1 s)', ['stop', '-t', '1', 'demo-web']);
   step('all containers, stopped ones too', ['ps', '-a']);
   step('remove it: mount, files and record', ['rm', 'demo-web']);
+  step('remove the network: its bridge and firewall rules', ['network', 'rm', 'demo-net']);
 } finally {
-  if (ownRoot) spawnSync(process.execPath, [skiff, '--root', root, 'rm', '-f', 'demo-web'], { stdio: 'ignore' });
+  if (ownRoot) spawnSync(process.execPath, [skiff, '--root', root, 'network', 'rm', '-f', 'demo-net'], { stdio: 'ignore' });
   await reg.stop();
   if (ownRoot) rmSync(root, { recursive: true, force: true });
 }
