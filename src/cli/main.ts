@@ -105,7 +105,23 @@ export function processIO(): CliIO {
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
+/** An ordinary user's skiff runs inside its user namespace; help and version need none. */
+function needsUserNamespace(argv: string[], io: CliIO): boolean {
+  if (!io.isProcess || (process.getuid?.() ?? 0) === 0) return false;
+  const command = commandNamed(argv);
+  return command !== undefined && command !== 'help' && !argv.some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version');
+}
+
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  if (needsUserNamespace(argv, io)) {
+    try {
+      const { runInUserNamespace } = await import('../runtime/enter-userns.js');
+      return await runInUserNamespace([process.execPath, process.argv[1]!], argv, io.env, process.getuid!(), (line) => err(io, `skiff: warning: ${line}`));
+    } catch (e) {
+      reportError(io, e, argv.includes('--debug'));
+      return e instanceof SkiffError ? e.exitCode : EXIT_SKIFF_FAILURE;
+    }
+  }
   let code = 0;
   const program = buildProgram(
     io,

@@ -6,6 +6,7 @@
 import { SkiffError } from '../errors.js';
 import { type Digest, chainIds } from '../oci/digest.js';
 import { OVERLAY_TRUSTED, OVERLAY_USER } from '../oci/layer/merged-view.js';
+import { inUserNamespace } from '../sys/rootless-identity.js';
 import { layerCompression } from '../oci/media-types.js';
 import type { ImageConfig, ImageManifest } from '../oci/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -38,7 +39,9 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
   if (count === 0) return records;
 
   const privileged = process.getuid?.() === 0;
-  const format = privileged ? OVERLAY_TRUSTED : OVERLAY_USER;
+  // Rootless, overlay reads whiteouts from user.* xattrs (mounted with userxattr).
+  const userNamespace = inUserNamespace();
+  const format = privileged && !userNamespace ? OVERLAY_TRUSTED : OVERLAY_USER;
   const pool = new UnpackPool(Math.min(POOL, count));
   const committed = new Set<number>();
   const tmps = new Set<string>();
@@ -50,6 +53,7 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
     lowers,
     compression: layerCompression(record.mediaType)!,
     privileged,
+    userNamespace,
     opaqueXattr: format.opaqueXattr,
     label: record.digest,
   });

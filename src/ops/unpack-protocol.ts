@@ -5,7 +5,7 @@ import type { Compression } from '../oci/media-types.js';
 
 export type ToWorker =
   /** lowers null: apply speculatively (parents not unpacked yet). file: read the blob from there, else 'data' messages follow. */
-  | { type: 'start'; tmp: string; lowers: string[] | null; compression: Compression; privileged: boolean; opaqueXattr: string; label: string; file?: string }
+  | { type: 'start'; tmp: string; lowers: string[] | null; compression: Compression; privileged: boolean; userNamespace: boolean; opaqueXattr: string; label: string; file?: string }
   | { type: 'data'; chunk: Uint8Array }
   | { type: 'end' }
   | { type: 'complete'; lowers: string[] };

@@ -35,7 +35,7 @@ async function finishApply(): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'start') {
     failed = false;
-    applier = new LayerApplier(m.tmp, m.lowers, { format: { opaqueXattr: m.opaqueXattr }, privileged: m.privileged });
+    applier = new LayerApplier(m.tmp, m.lowers, { format: { opaqueXattr: m.opaqueXattr }, privileged: m.privileged, userNamespace: m.userNamespace });
     unpacker = new LayerUnpacker(m.compression, applier, m.label);
     if (m.file === undefined) return;
     for await (const chunk of createReadStream(m.file, { highWaterMark: 1024 * 1024 })) {

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { digestHex, type Digest } from '../oci/digest.js';
+import { rootlessUid } from '../sys/rootless-identity.js';
 
 export interface StorePaths {
   root: string;
@@ -17,10 +18,10 @@ export interface StorePaths {
   runc: string;
 }
 
-/** The data root: --root, else $SKIFF_ROOT, else /var/lib/skiff (root) or $XDG_DATA_HOME/skiff. */
+/** The data root: --root, else $SKIFF_ROOT, else /var/lib/skiff (root) or $XDG_DATA_HOME/skiff (a rootless user, in its user namespace too). */
 export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
   if (env.SKIFF_ROOT) return env.SKIFF_ROOT;
-  if (uid === 0) return '/var/lib/skiff';
+  if (rootlessUid(env, uid) === undefined) return '/var/lib/skiff';
   const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(data, 'skiff');
 }
@@ -33,7 +34,7 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env, uid = process.
 export function defaultConfigDir(chosenRoot: string | undefined, env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
   if (env.SKIFF_CONFIG_DIR) return env.SKIFF_CONFIG_DIR;
   if (chosenRoot) return join(chosenRoot, 'config');
-  if (uid === 0) return '/etc/skiff';
+  if (rootlessUid(env, uid) === undefined) return '/etc/skiff';
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'skiff');
 }
 

@@ -64,7 +64,8 @@ export function readTree(root: string, opts: { xattrs?: boolean; mtimes?: boolea
 }
 
 /** Mounts the image's layers read-only (overlayfs, as containers will see them); returns the mountpoint and an unmount. */
-export function mountImage(root: string, image: string): { dir: string; unmount: () => void } {
+/** `userxattr`: a rootless store's layers, whose whiteouts are in user.* xattrs. */
+export function mountImage(root: string, image: string, opts: { userxattr?: boolean } = {}): { dir: string; unmount: () => void } {
   const store = openStore(root);
   let lowers: string[];
   try {
@@ -83,7 +84,7 @@ export function mountImage(root: string, image: string): { dir: string; unmount:
     mkdirSync(empty);
     lowers.push(empty);
   }
-  execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${lowers.join(':')}`, dir]);
+  execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,${opts.userxattr ? 'userxattr,' : ''}lowerdir=${lowers.join(':')}`, dir]);
   return {
     dir,
     unmount: () => {

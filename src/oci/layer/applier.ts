@@ -16,8 +16,20 @@ export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
 export interface ApplyOptions {
   format: WhiteoutFormat;
-  /** False rootless: ownership is kept as-is and device nodes cannot be made. */
+  /** False for an ordinary user: ownership is kept as-is and device nodes cannot be made. */
   privileged: boolean;
+  /** Root in a rootless user namespace: ids within its map are kept, device nodes are left out. */
+  userNamespace?: boolean;
+}
+
+/** chown to a tar entry's ids; an id the user namespace does not map is a clear error. */
+function chownEntry(chown: () => void, h: TarHeader): void {
+  try {
+    chown();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    throw new SkiffError('unsupported', `${h.path} is owned by ${h.uid}:${h.gid}, an id your user namespace does not map; give your user more subordinate ids in /etc/subuid and /etc/subgid`);
+  }
 }
 
 export interface ApplyStats {
@@ -115,7 +127,7 @@ export class LayerApplier implements TarSink {
       try {
         if (this.written !== h.size) throw new SkiffError('hostile-layer', `short write for ${h.path}`);
         this.stats.bytes += h.size;
-        if (this.opts.privileged) fchownSync(fd, h.uid, h.gid);
+        if (this.opts.privileged) chownEntry(() => fchownSync(fd, h.uid, h.gid), h);
         // chmod after chown: chown clears setuid/setgid.
         fchmodSync(fd, h.mode);
         this.setXattrs(this.currentPath, h);
@@ -184,6 +196,8 @@ export class LayerApplier implements TarSink {
       case 'chardev':
       case 'blockdev':
       case 'fifo': {
+        // A user namespace cannot make device nodes: they are left out, as docker's and podman's rootless unpacking does.
+        if (this.opts.userNamespace && h.type !== 'fifo') break;
         if (!this.opts.privileged && h.type !== 'fifo') {
           throw new SkiffError('unsupported', `device node ${h.path} cannot be created without privileges`);
         }
@@ -371,7 +385,7 @@ export class LayerApplier implements TarSink {
 
   private setMeta(abs: string, h: TarHeader, isDir: boolean): void {
     if (isDir) this.implicit.delete(abs);
-    if (this.opts.privileged) lchownSync(abs, h.uid, h.gid);
+    if (this.opts.privileged) chownEntry(() => lchownSync(abs, h.uid, h.gid), h);
     if (h.type !== 'symlink') chmodSync(abs, h.mode);
     this.setXattrs(abs, h);
     if (isDir) this.dirTimes.push({ path: abs, atime: h.atime ?? h.mtime, mtime: h.mtime });
