@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(docker-registry busybox-static runc conmon uidmap containernetworking-plugins iptables iproute2)
+DEBS=(docker-registry busybox-static runc conmon uidmap slirp4netns containernetworking-plugins iptables iproute2)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -26,6 +26,14 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
+fi
+
+# Rootless networking (slirp4netns) opens /dev/net/tun as the user. Debian's udev makes it
+# 0666; a machine whose device node was made without udev may have 0600 (opening it still
+# needs CAP_NET_ADMIN over a network namespace, so 0666 grants nothing else).
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  echo "setup: chmod 0666 /dev/net/tun (Debian's default), for rootless networking" >&2
+  chmod 0666 /dev/net/tun
 fi
 
 npx --no-install tsc -p tsconfig.json

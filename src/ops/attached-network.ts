@@ -18,6 +18,8 @@ export interface AttachedNetwork {
   network?: string;
   /** The plugin list ADD ran, for DEL. */
   list?: NetworkList;
+  /** Rootless: the slirp4netns process that gives the namespace its network, and its API socket. */
+  slirp?: { pid: number; start: number | null; apiSocket: string };
   /** Absent while ADD is under way (the owner is written first). */
   result?: CniResult;
   /** Published ports, with the host ports chosen for this run. */

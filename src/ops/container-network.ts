@@ -3,10 +3,13 @@
 // what ADD was given and returned, kept in the container's directory, so a later command can
 // finish it whatever became of the network's config since.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
 import { CNI_PLUGIN_DIR, DEFAULT_NETWORK, LOOPBACK, type NetworkConfig, attachList, defaultNetwork } from '../network/network-config.js';
 import { ensureNetworkRules } from '../network/host-rules.js';
+import { SLIRP_GATEWAY, SLIRP_GUEST, forwardPorts, startSlirp } from '../network/slirp.js';
+import { inUserNamespace } from '../sys/rootless-identity.js';
 import { type PortSpec, allocatePorts, portMappings } from '../network/ports.js';
 import { netnsMountPoint, removeNetns } from '../network/netns.js';
 import { withFileLock } from '../sys/libc.js';
@@ -42,17 +45,29 @@ export function attachNetwork(store: Store, c: Container, network: NetworkConfig
   return withFileLock(`${l.dir}/network.lock`, async () => {
     await detachLocked(store, c.id, l, {});
     const ports = await allocatePorts(c.spec.ports ?? [], taken);
-    const list = attachList(network, ports.length > 0);
+    const rootless = inUserNamespace();
+    const list = rootless ? undefined : attachList(network, ports.length > 0);
     // Who attaches is written before anything is made: a command that finds the namespace
     // while this one is still at work must see that its owner lives, and leave it be.
     const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
     const attachment = randomBytes(8).toString('hex');
-    writeAttached(l, { network: network.name, attachment, list, ports, owner });
+    const base: AttachedNetwork = { network: network.name, attachment, ...(list ? { list } : {}), ports, owner };
+    writeAttached(l, base);
     try {
       netnsMountPoint(l.netns);
+      if (rootless) {
+        await cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true });
+        // Recorded before the ports are forwarded: a failure from here on must stop it.
+        const slirp = await startSlirp(l.netns, `${l.netns}.sock`);
+        writeAttached(l, { ...base, slirp: { pid: slirp.pid, start: processStat(slirp.pid)?.start ?? null, apiSocket: slirp.apiSocket } });
+        await forwardPorts(slirp, ports);
+        const attached = { ...base, slirp: { pid: slirp.pid, start: processStat(slirp.pid)?.start ?? null, apiSocket: slirp.apiSocket }, result: SLIRP_RESULT };
+        writeAttached(l, attached);
+        return attached;
+      }
       await Promise.all([ensureNetworkRules(network), cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true })]);
-      const result = await cniAdd(list, runtime(l, c.id, 'eth0', ports, c.spec.options.ip, network.subnet.split('/')[1]));
-      const attached = { network: network.name, attachment, list, result, ports, owner };
+      const result = await cniAdd(list!, runtime(l, c.id, 'eth0', ports, c.spec.options.ip, network.subnet.split('/')[1]));
+      const attached = { ...base, result };
       writeAttached(l, attached);
       return attached;
     } catch (err) {
@@ -60,6 +75,21 @@ export function attachNetwork(store: Store, c: Container, network: NetworkConfig
       throw err;
     }
   });
+}
+
+/** What ps, port and inspect read of a slirp4netns container: its fixed address. */
+const SLIRP_RESULT: CniResult = { cniVersion: '1.0.0', interfaces: [{ name: 'tap0' }], ips: [{ address: `${SLIRP_GUEST}/24`, gateway: SLIRP_GATEWAY }] };
+
+/** SIGTERM, and SIGKILL if it has not gone after a second; resolves once it is gone. */
+async function stopProcess(pid: number, start: number | null): Promise<void> {
+  for (let i = 0; i < 100 && processStartMatches(pid, start); i++) {
+    try {
+      process.kill(pid, i < 50 ? (i === 0 ? 'SIGTERM' : 0) : 'SIGKILL');
+    } catch {
+      return;
+    }
+    await sleep(20);
+  }
 }
 
 /** Running containers that joined this one's namespace with --network container:ID. */
@@ -82,6 +112,15 @@ async function detachLocked(store: Store, id: string, l: ContainerLayout, o: Det
   const attached = readAttached(l);
   if (o.attachment !== undefined && attached?.attachment !== o.attachment) return undefined;
   if (o.unlessAttaching && attached?.owner && processStartMatches(attached.owner.pid, attached.owner.start)) return undefined;
+  // Rootless, a record without slirp4netns is a start that failed before it (CNI cannot attach there): nothing on the host to release.
+  if (attached?.slirp || inUserNamespace()) {
+    const slirp = attached?.slirp;
+    if (slirp) await stopProcess(slirp.pid, slirp.start);
+    removeNetns(l.netns);
+    if (slirp) rmSync(slirp.apiSocket, { force: true });
+    rmSync(l.network, { force: true });
+    return undefined;
+  }
   const list = attached?.list ?? attachList(defaultNetwork(), (attached?.ports.length ?? 0) > 0);
   // Unbinding the namespace first lets the kernel take the veth down in the background, and
   // the bridge plugin, finding no namespace, only frees the address. Not while another

@@ -29,6 +29,7 @@ import { releaseContainer } from './container-cleanup.js';
 import { findImage } from './resolve-image.js';
 import { requireContainer } from './find-container.js';
 import { resolveNetworkOption } from './network-option.js';
+import { inUserNamespace } from '../sys/rootless-identity.js';
 import { cniNetworkOf } from './attached-network.js';
 
 export interface CreateHooks {
@@ -151,7 +152,7 @@ function prepareBundle(
   const joined = opts.network.startsWith('container:') ? requireContainer(store, opts.network.slice('container:'.length)) : undefined;
   const network = joined ? 'none' : cniNetworkOf(opts.network) !== undefined ? 'bridge' : (opts.network as 'none' | 'host');
   const hostname = joined?.spec.hostname ?? opts.hostname ?? (network === 'host' ? hostHostname() : basename(l.dir).slice(0, 12));
-  writeEtcFiles(l, hostname, network, opts);
+  writeEtcFiles(l, hostname, network === 'bridge' && inUserNamespace() ? 'slirp' : network, opts);
   const userSpec = opts.user ?? config.config?.User ?? '';
   const user = resolveUser(userSpec, readImageFile(l.rootfs, '/etc/passwd'), readImageFile(l.rootfs, '/etc/group'));
   const spec = buildSpec({
@@ -210,5 +211,5 @@ export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: {
     mkdirSync(empty, { recursive: true });
     lowers.push(empty);
   }
-  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile });
+  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile, userxattr: inUserNamespace() });
 }

@@ -13,8 +13,10 @@ import { type Filters, labelMatches, nameMatches, parseKeyFilters } from './cont
 import type { Container } from './container-options.js';
 import { type OpsContext, networkStore, withStore } from './context.js';
 import { removeContainers } from './remove-containers.js';
+import { inUserNamespace } from '../sys/rootless-identity.js';
 
 export function createNetwork(ctx: OpsContext, opts: NewNetwork): Promise<NetworkConfig> {
+  if (inUserNamespace()) return Promise.reject(new SkiffError('unsupported', 'user networks are not available rootless yet: containers use the default network (slirp4netns), none or host'));
   return networkStore(ctx).create(opts);
 }
 

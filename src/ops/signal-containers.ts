@@ -72,7 +72,9 @@ export async function stopOne(ctx: OpsContext, store: Store, c: Container, o: St
   await runcCommand(runc, ['kill', c.id, sig]).catch(ignoreGone);
   const after = await waitExit(store, c.id, Date.now() + grace);
   if (after?.state === 'running') {
-    await runcCommand(runc, ['kill', '--all', c.id, 'SIGKILL']).catch(ignoreGone);
+    // SIGKILL to the container's init takes its whole PID namespace down. `kill --all` would
+    // walk the cgroup, which a rootless container on a cgroup v1 host does not have.
+    await runcCommand(runc, ['kill', c.id, 'SIGKILL']).catch(ignoreGone);
     await waitExit(store, c.id);
   }
 }

@@ -1,8 +1,10 @@
 // /etc/hosts, /etc/hostname and /etc/resolv.conf for a container, bind-mounted over the image's.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ContainerLayout } from './container-layout.js';
+import { SLIRP_DNS } from '../network/slirp.js';
 
-export type EtcNetwork = 'none' | 'host' | 'bridge';
+/** `slirp`: a rootless container's default network, whose resolver is slirp4netns's. */
+export type EtcNetwork = 'none' | 'host' | 'bridge' | 'slirp';
 
 function readHost(path: string): string | undefined {
   try {
@@ -71,9 +73,10 @@ export function writeBridgeHosts(l: ContainerLayout, hostname: string, address: 
 }
 
 export function writeEtcFiles(l: ContainerLayout, hostname: string, network: EtcNetwork, o: EtcOptions = NO_ETC_OPTIONS): void {
-  if (network === 'bridge') {
+  if (network === 'bridge' || network === 'slirp') {
     writeBridgeHosts(l, hostname, undefined, o);
-    writeFileSync(l.resolvConf, resolvConf(bridgeResolvConf(readHost('/etc/resolv.conf')), o));
+    const base = network === 'slirp' ? `nameserver ${SLIRP_DNS}\n` : bridgeResolvConf(readHost('/etc/resolv.conf'));
+    writeFileSync(l.resolvConf, resolvConf(base, o));
   } else if (network === 'host') {
     // The host's network: its names and resolvers, as docker gives a --network host container.
     writeFileSync(l.hosts, `${readHost('/etc/hosts') ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`}${extraHosts(o)}`);

@@ -18,6 +18,8 @@ export interface OverlayLayout {
    * makes unmounting ~1-2 ms cheaper. A volatile upper cannot be remounted after a host crash.
    */
   volatile?: boolean;
+  /** In a rootless user namespace: whiteouts and opaque dirs are in user.* xattrs (see the applier). */
+  userxattr?: boolean;
 }
 
 // The options must fit in one page (4096 bytes, terminator included). Relative paths keep a
@@ -26,7 +28,7 @@ const PAGE = 4096;
 
 export function overlayOptions(l: OverlayLayout): string {
   const rel = (p: string) => relative(l.snapshotsDir, p);
-  return `lowerdir=${l.lowers.join(':')},upperdir=${rel(l.upper)},workdir=${rel(l.work)},index=off${l.volatile ? ',volatile' : ''}`;
+  return `lowerdir=${l.lowers.join(':')},upperdir=${rel(l.upper)},workdir=${rel(l.work)},index=off${l.userxattr ? ',userxattr' : ''}${l.volatile ? ',volatile' : ''}`;
 }
 
 export function mountOverlay(l: OverlayLayout): void {

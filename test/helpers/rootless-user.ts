@@ -1,8 +1,8 @@
 // Test-only: an ordinary user with subordinate ids, made by the harness (which runs as root),
-// and skiff run as that user. The repository is bound read-only at a path every user can
-// reach: a CI checkout may sit under a directory only root can enter.
+// and skiff run as that user, from a copy of the built launcher at a path every user can
+// reach: a CI checkout may sit in a directory only root can enter.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,10 +65,11 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
   const subgid = parseSubIds(readIds('/etc/subgid'), name, uid)?.start ?? 0;
   const base = mkdtempSync(join(tmpdir(), 'skiff-rootless-'));
   chmodSync(base, 0o755);
-  const repo = join(base, 'repo');
-  mkdirSync(repo);
-  execFileSync('mount', ['--bind', REPO, repo]);
-  execFileSync('mount', ['-o', 'remount,bind,ro', repo]);
+  const repo = join(base, 'skiff');
+  // What the launcher needs: itself, the bundle, and the two native modules it loads.
+  for (const part of ['bin', 'dist/bundle', 'node_modules/koffi', 'node_modules/better-sqlite3']) {
+    cpSync(join(REPO, part), join(repo, part), { recursive: true });
+  }
   const home = join(base, 'home');
   const runtime = join(base, 'run');
   for (const d of [home, runtime]) {
@@ -109,7 +110,6 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
     cleanup: () => {
       // The user's namespace holder, and whatever else runs as the user.
       spawnSync('pkill', ['-KILL', '-u', String(uid)], { stdio: 'ignore' });
-      spawnSync('umount', ['-l', repo], { stdio: 'ignore' });
       rmSync(base, { recursive: true, force: true });
       rmSync(`/tmp/skiff-run-${uid}`, { recursive: true, force: true });
     },

@@ -1,0 +1,111 @@
+// Rootless containers: an ordinary user runs, detaches, logs, execs into, stops and removes
+// containers; their root is the image's tree with its ids; a process running as uid 1000
+// inside can write its own files; the default network is slirp4netns, and a published port
+// answers on the host's loopback. Nothing is left after rm.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { busyboxLayer } from '../helpers/busybox.js';
+import { freePort, httpGet } from '../helpers/net.js';
+import { pushImage } from '../helpers/push.js';
+import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
+import { rootlessUser, type RootlessUser } from '../helpers/rootless-user.js';
+import { makeTar } from '../helpers/tar-writer.js';
+import { expectedTree, layer1, layer2, layer3 } from '../helpers/tree-image.js';
+import { asObject, readTree } from '../helpers/tree.js';
+import { until } from '../helpers/until.js';
+
+describe('rootless containers', () => {
+  let reg: RunningRegistry;
+  let user: RootlessUser;
+  let bb: string;
+  let tree: string;
+  const ok = async (...args: string[]) => {
+    const r = await user.sk(...args);
+    if (r.code !== 0) throw new Error(`skiff ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r;
+  };
+  /** The user's namespace holder: its mount namespace has the containers' roots. */
+  const holder = () => Number(readFileSync(join(user.env.XDG_RUNTIME_DIR!, 'skiff', 'userns.pid'), 'utf8').split(' ')[0]);
+
+  before(async () => {
+    reg = await startRegistry();
+    user = rootlessUser();
+    await pushImage(reg.url, 'rootless/busybox', 'latest', { layers: [{ tar: busyboxLayer() }], config: { config: { Cmd: ['sh'] } } });
+    await pushImage(reg.url, 'rootless/tree', 'v1', {
+      layers: [{ tar: makeTar(layer1), compression: 'gzip' }, { tar: makeTar(layer2), compression: 'none' }, { tar: makeTar(layer3), compression: 'gzip' }],
+      config: { config: { Cmd: ['/bin/sh'] } },
+    });
+    bb = `${reg.host}/rootless/busybox:latest`;
+    tree = `${reg.host}/rootless/tree:v1`;
+    await ok('pull', '-q', bb);
+    await ok('pull', '-q', tree);
+  });
+  after(async () => {
+    user?.cleanup();
+    await reg?.stop();
+  });
+
+  test("a created container's root is the image's tree, with the image's ids", async () => {
+    const id = (await ok('create', tree)).stdout.trim();
+    const root = `/proc/${holder()}/root${user.dataDir}/containers/${id}/rootfs`;
+    const seen = asObject(readTree(root));
+    for (const n of Object.values(seen)) {
+      n.uid = n.uid === user.uid ? 0 : n.uid - user.subuid + 1;
+      n.gid = n.gid === user.gid ? 0 : n.gid - user.subgid + 1;
+    }
+    const expected = expectedTree();
+    delete expected['dev/null'];
+    for (const n of Object.values(expected)) delete n.xattrs;
+    assert.deepEqual(seen, expected);
+    await ok('rm', id);
+  });
+
+  test('run: root inside, ids as the image has them; uid 1000 writes its own files', async () => {
+    assert.equal((await ok('run', '--rm', bb, 'sh', '-c', 'id -u; stat -c %u:%g /bin/busybox')).stdout, '0\n0:0\n');
+    const mine = await ok('run', '--rm', '-u', '1000:1000', bb, 'sh', '-c', 'echo x > /tmp/mine && stat -c %u:%g /tmp/mine && cat /tmp/mine');
+    assert.equal(mine.stdout, '1000:1000\nx\n');
+    const exit = await user.sk('run', '--rm', bb, 'sh', '-c', 'exit 3');
+    assert.equal(exit.code, 3);
+  });
+
+  test('-d, logs, exec, stop, rm; a published port answers on the host loopback; nothing is left', async () => {
+    const port = await freePort();
+    const serve = 'mkdir /w && echo rootless-web > /w/index.html && echo serving && httpd -f -p 80 -h /w';
+    const id = (await ok('run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:80`, bb, 'sh', '-c', serve)).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal(await until('the server to answer', () => httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined)), 'rootless-web\n');
+    assert.equal((await ok('port', 'web')).stdout, `80/tcp -> 127.0.0.1:${port}\n`);
+    assert.match((await ok('ps', '--format', '{{.Names}} {{.Status}}')).stdout, /^web Up /);
+    assert.equal((await ok('logs', 'web')).stdout, 'serving\n');
+    assert.equal((await ok('exec', 'web', 'sh', '-c', 'cat /w/index.html; id -u')).stdout, 'rootless-web\n0\n');
+    assert.equal((await ok('stop', '-t', '1', 'web')).stdout, 'web\n');
+    assert.match((await ok('ps', '-a', '--format', '{{.Status}}')).stdout, /^Exited \(\d+\)/);
+    await ok('rm', 'web');
+    assert.equal((await ok('ps', '-aq')).stdout, '');
+    const mounts = readFileSync(`/proc/${holder()}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(user.dataDir));
+    assert.deepEqual(mounts, [], 'no mount left in the user namespace');
+    await until('slirp4netns to go', () => (processesOf(user.uid, 'slirp4netns').length === 0 ? true : undefined));
+    assert.deepEqual(processesOf(user.uid, 'conmon'), []);
+  });
+
+  test('--network none has only loopback; user networks are a clear error rootless', async () => {
+    assert.equal((await ok('run', '--rm', '--network', 'none', bb, 'sh', '-c', 'ls /sys/class/net')).stdout, 'lo\n');
+    const r = await user.sk('network', 'create', 'mine');
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /user networks are not available rootless yet/);
+  });
+});
+
+function processesOf(uid: number, comm: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (statSync(`/proc/${pid}`).uid === uid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) out.push(Number(pid));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
