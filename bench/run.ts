@@ -2,8 +2,8 @@
 // followed by a bare `runc run` of a prepared bundle (what any Node CLI over runc must pay) —
 // and against `podman run --rm`, each as users run it (the default network: a bridge, through
 // CNI for skiff and netavark for podman) and with `--network none` (a fresh empty network
-// namespace, which is also what the floor's bundle asks for). Prints times and ratios; exits 0
-// whatever they are.
+// namespace, which is also what the floor's bundle asks for); and as an ordinary user, rootless,
+// against the root figure. Prints times and ratios; exits 0 whatever they are.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { buildSpec } from '../src/oci/runtime-spec.js';
 import { busyboxLayer } from '../test/helpers/busybox.js';
 import { pushImage } from '../test/helpers/push.js';
 import { startRegistry } from '../test/helpers/registry.js';
+import { rootlessUser, type RootlessUser } from '../test/helpers/rootless-user.js';
 import { SKIFF, ensureTools, interleave, median, ms, podmanConf, timeIt } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   const conf = podmanConf();
   const podmanEnv = { ...process.env, CONTAINERS_CONF: conf };
   const podmanArgs = ['--root', join(work, 'podman', 'root'), '--runroot', join(work, 'podman', 'run'), '--storage-driver', 'overlay'];
+  let user: RootlessUser | undefined;
   try {
     await pushImage(reg.url, 'bench/busybox', 'latest', { layers: [{ tar: busyboxLayer() }] });
     const image = `${reg.host}/bench/busybox:latest`;
@@ -62,6 +64,14 @@ async function main(): Promise<void> {
     mkdirSync(bundle);
     prepareBundle(bundle, skiffRoot, image);
     execFileSync('podman', [...podmanArgs, 'pull', '-q', '--tls-verify=false', image], { ...quiet, env: podmanEnv });
+    // The same run as an ordinary user (its own store, user namespace and slirp4netns).
+    user = rootlessUser();
+    const asUser = (...args: string[]) => {
+      const c = user!.command(...args);
+      execFileSync(c.file, c.args, { ...quiet, env: c.env, cwd: c.cwd });
+    };
+    asUser('pull', '-q', image);
+    asUser('run', '--rm', image, 'true');
     // Warm-up: the first start of each pays for cold caches (and skiff writes its code cache).
     execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'run', '--rm', image, 'true'], quiet);
     execFileSync('podman', [...podmanArgs, 'run', '--rm', image, 'true'], { ...quiet, env: podmanEnv });
@@ -69,6 +79,7 @@ async function main(): Promise<void> {
     const floor: number[] = [];
     const skiff: number[] = [];
     const skiffNone: number[] = [];
+    const rootless: number[] = [];
     const podman: number[] = [];
     const podmanNone: number[] = [];
     let n = 0;
@@ -80,6 +91,7 @@ async function main(): Promise<void> {
         }));
       },
       () => void skiff.push(timeIt(() => execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'run', '--rm', image, 'true'], quiet))),
+      () => void rootless.push(timeIt(() => asUser('run', '--rm', image, 'true'))),
       () => void skiffNone.push(timeIt(() => execFileSync(process.execPath, [SKIFF, '--root', skiffRoot, 'run', '--rm', '--network', 'none', image, 'true'], quiet))),
       () => void podman.push(timeIt(() => execFileSync('podman', [...podmanArgs, 'run', '--rm', image, 'true'], { ...quiet, env: podmanEnv }))),
       () => void podmanNone.push(timeIt(() => execFileSync('podman', [...podmanArgs, 'run', '--rm', '--network', 'none', image, 'true'], { ...quiet, env: podmanEnv }))),
@@ -87,6 +99,7 @@ async function main(): Promise<void> {
     const f = median(floor);
     const s = median(skiff);
     const sn = median(skiffNone);
+    const r = median(rootless);
     const p = median(podman);
     const pn = median(podmanNone);
     const runs = (xs: number[]) => xs.map((x) => (x * 1000).toFixed(0)).join(' ');
@@ -94,13 +107,16 @@ async function main(): Promise<void> {
     console.log(`floor  (node -e 0 + runc run, prepared bundle): ${ms(f)}   runs: ${runs(floor)}`);
     console.log(`skiff run --rm IMAGE true (default network):    ${ms(s)}   runs: ${runs(skiff)}`);
     console.log(`skiff run --rm --network none IMAGE true:       ${ms(sn)}   runs: ${runs(skiffNone)}`);
+    console.log(`skiff run --rm IMAGE true, rootless (slirp4netns): ${ms(r)}   runs: ${runs(rootless)}`);
     console.log(`podman run --rm IMAGE true (default network):   ${ms(p)}   runs: ${runs(podman)}`);
     console.log(`podman run --rm --network none IMAGE true:      ${ms(pn)}   runs: ${runs(podmanNone)}`);
     console.log(`ratio skiff --network none/floor: ${(sn / f).toFixed(2)}x  (target <= 1.3x; the floor has no network either)`);
     console.log(`ratio skiff/floor:                ${(s / f).toFixed(2)}x  (with the bridge, which the floor does not set up)`);
     console.log(`ratio skiff/podman:               ${(s / p).toFixed(2)}x  (target <= 0.5x; both with their default network)`);
     console.log(`ratio skiff/podman --network none: ${(sn / pn).toFixed(2)}x`);
+    console.log(`ratio rootless/root:              ${(r / s).toFixed(2)}x  (target <= 1.5x; both with their default network)`);
   } finally {
+    user?.cleanup();
     await reg.stop();
     spawnSync('podman', [...podmanArgs, 'system', 'reset', '-f'], { stdio: 'ignore', env: podmanEnv });
     spawnSync('umount', ['-R', join(work, 'podman', 'root', 'overlay')], { stdio: 'ignore' });

@@ -26,6 +26,8 @@ export interface RootlessUser {
   sk: (...args: string[]) => Promise<CliResult>;
   /** skiff as the user, with changes to its environment (undefined removes a variable). */
   skWith: (env: NodeJS.ProcessEnv, ...args: string[]) => Promise<CliResult>;
+  /** The command line and options that run skiff as the user (for synchronous callers: benchmarks). */
+  command: (...args: string[]) => { file: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string };
   cleanup: () => void;
 }
 
@@ -78,6 +80,12 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
   }
   const dataDir = join(home, '.local', 'share', 'skiff');
   const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home, XDG_RUNTIME_DIR: runtime, USER: name, LOGNAME: name };
+  const command = (...args: string[]) => ({
+    file: 'setpriv',
+    args: ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', process.execPath, join(repo, 'bin', 'skiff'), ...args],
+    env,
+    cwd: home,
+  });
   const skWith = (extra: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> =>
     new Promise((resolve) => {
       const merged: NodeJS.ProcessEnv = { ...env };
@@ -85,11 +93,8 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
         if (v === undefined) delete merged[k];
         else merged[k] = v;
       }
-      const child = spawn('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', process.execPath, join(repo, 'bin', 'skiff'), ...args], {
-        env: merged,
-        cwd: home,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const c = command(...args);
+      const child = spawn(c.file, c.args, { env: merged, cwd: c.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       let o = '';
       let e = '';
       child.stdout.on('data', (c: Buffer) => (o += c.toString()));
@@ -107,6 +112,7 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
     dataDir,
     sk,
     skWith,
+    command,
     cleanup: () => {
       // The user's namespace holder, and whatever else runs as the user.
       spawnSync('pkill', ['-KILL', '-u', String(uid)], { stdio: 'ignore' });
