@@ -90,6 +90,16 @@ describe('rootless containers', () => {
     assert.deepEqual(processesOf(user.uid, 'conmon'), []);
   });
 
+  test('kill, wait, restart and inspect', async () => {
+    await ok('run', '-d', '--name', 'k', bb, 'sleep', '30');
+    assert.equal((await ok('kill', 'k')).stdout, 'k\n');
+    assert.equal((await ok('wait', 'k')).stdout, '137\n');
+    await ok('restart', 'k');
+    assert.equal((await ok('inspect', '-f', '{{.State.Status}} {{.NetworkSettings.IPAddress}}', 'k')).stdout, 'running 10.0.2.100\n');
+    await ok('rm', '-f', 'k');
+    assert.equal((await ok('ps', '-aq')).stdout, '');
+  });
+
   test('--network none has only loopback; user networks are a clear error rootless', async () => {
     assert.equal((await ok('run', '--rm', '--network', 'none', bb, 'sh', '-c', 'ls /sys/class/net')).stdout, 'lo\n');
     const r = await user.sk('network', 'create', 'mine');
