@@ -1,5 +1,6 @@
 // Published ports: docker's -p forms, a free host port where none was given, a clear error
 // where one is taken, and the text `port` and `ps` show.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SkiffError } from '../errors.js';
 
@@ -56,16 +57,28 @@ export function exposedPorts(exposed: Record<string, object> | undefined): PortS
 // ports, do not pay for them.
 const load = createRequire(import.meta.url);
 
+/** The first port an ordinary user may bind (the kernel's net.ipv4.ip_unprivileged_port_start). */
+function unprivilegedPortStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()) || 1024;
+  } catch {
+    return 1024;
+  }
+}
+
 /** Binds the port for a moment: free, or taken by something listening there. */
 function probe(p: PortSpec, hostPort: number): Promise<number> {
   const { createServer } = load('node:net') as typeof import('node:net');
   const { createSocket } = load('node:dgram') as typeof import('node:dgram');
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => {
+      const where = `${p.hostIP}:${hostPort}/${p.protocol}`;
       reject(
-        err.code === 'EADDRINUSE' || err.code === 'EACCES'
-          ? new SkiffError('conflict', `cannot publish ${p.hostIP}:${hostPort}/${p.protocol}: the host port is already in use`)
-          : new SkiffError('usage', `cannot publish on ${p.hostIP}:${hostPort}/${p.protocol}: ${err.message}`),
+        err.code === 'EADDRINUSE'
+          ? new SkiffError('conflict', `cannot publish ${where}: the host port is already in use`)
+          : err.code === 'EACCES'
+            ? new SkiffError('usage', `cannot publish ${where}: host ports below ${unprivilegedPortStart()} need privileges this user lacks; publish on a higher host port`)
+            : new SkiffError('usage', `cannot publish on ${where}: ${err.message}`),
       );
     };
     if (p.protocol === 'udp') {

@@ -3,6 +3,7 @@
 // inside can write its own files; the default network is slirp4netns, and a published port
 // answers on the host's loopback. Nothing is left after rm.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -98,6 +99,29 @@ describe('rootless containers', () => {
     assert.equal((await ok('inspect', '-f', '{{.State.Status}} {{.NetworkSettings.IPAddress}}', 'k')).stdout, 'running 10.0.2.100\n');
     await ok('rm', '-f', 'k');
     assert.equal((await ok('ps', '-aq')).stdout, '');
+  });
+
+  test('kill -9 of a running skiff and its runc; the next ps and rm -f leave nothing', async () => {
+    const c = user.command('run', '--name', 'doomed', '-p', '127.0.0.1::80', bb, 'sleep', '30');
+    // Its own process group: the launcher, skiff in the namespace, runc, the container.
+    const child = spawn(c.file, c.args, { env: c.env, cwd: c.cwd, stdio: 'ignore', detached: true });
+    await until('the container to run', async () => ((await user.sk('ps', '-q', '-f', 'name=doomed')).stdout.trim() || undefined), 10000);
+    process.kill(-child.pid!, 'SIGKILL');
+    assert.match((await ok('ps', '-a', '--format', '{{.Names}}')).stdout, /^doomed$/m);
+    // The container may outlive its skiff (as with root): rm -f takes it and its network down.
+    await ok('rm', '-f', 'doomed');
+    await until('slirp4netns to be stopped', () => (processesOf(user.uid, 'slirp4netns').length === 0 ? true : undefined));
+    assert.equal((await ok('ps', '-aq')).stdout, '');
+    assert.deepEqual(readdirSync(join(user.dataDir, 'containers')), []);
+    assert.deepEqual(readFileSync(`/proc/${holder()}/mountinfo`, 'utf8').split('\n').filter((l) => l.includes(user.dataDir)), []);
+  });
+
+  test('a host port below the unprivileged start is a clear error', async () => {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    assert.ok(start > 80, `this check needs ip_unprivileged_port_start above 80 (it is ${start})`);
+    const r = await user.sk('run', '--rm', '-p', '80:80', bb, 'true');
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr, `skiff: cannot publish 0.0.0.0:80/tcp: host ports below ${start} need privileges this user lacks; publish on a higher host port\n`);
   });
 
   test('--network none has only loopback; user networks are a clear error rootless', async () => {
