@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(docker-registry busybox-static runc conmon uidmap slirp4netns containernetworking-plugins iptables iproute2)
+DEBS=(docker-registry busybox-static runc conmon uidmap slirp4netns fuse-overlayfs containernetworking-plugins iptables iproute2)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,12 +29,16 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 # Rootless networking (slirp4netns) opens /dev/net/tun as the user. Debian's udev makes it
-# 0666; a machine whose device node was made without udev may have 0600 (opening it still
+# 0666; a machine whose device node was made without udev may have 0600 (using it still
 # needs CAP_NET_ADMIN over a network namespace, so 0666 grants nothing else).
-if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
-  echo "setup: chmod 0666 /dev/net/tun (Debian's default), for rootless networking" >&2
-  chmod 0666 /dev/net/tun
-fi
+# fuse-overlayfs, the rootless fallback for kernels without overlay in user namespaces, opens
+# /dev/fuse the same way.
+for dev in /dev/net/tun /dev/fuse; do
+  if [ "$(id -u)" = 0 ] && [ -c "$dev" ] && [ "$(stat -c %a "$dev")" != 666 ]; then
+    echo "setup: chmod 0666 $dev (Debian's default), for rootless containers" >&2
+    chmod 0666 "$dev"
+  fi
+done
 
 npx --no-install tsc -p tsconfig.json
 node scripts/bundle.mjs

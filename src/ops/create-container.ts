@@ -211,5 +211,8 @@ export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: {
     mkdirSync(empty, { recursive: true });
     lowers.push(empty);
   }
-  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile, userxattr: inUserNamespace() });
+  const rootless = inUserNamespace();
+  // SKIFF_ROOTLESS_OVERLAY=fuse-overlayfs picks the fallback the kernel's overlay otherwise falls back to.
+  const fuse = rootless && process.env.SKIFF_ROOTLESS_OVERLAY === 'fuse-overlayfs';
+  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile, userxattr: rootless, fuse });
 }

@@ -1,7 +1,8 @@
 // A container's root: one overlay mount over the image's shared snapshots. Creating a container
 // costs one mount whatever the image's size.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { MNT_DETACH, mount, umount2 } from '../sys/libc.js';
 
@@ -20,6 +21,8 @@ export interface OverlayLayout {
   volatile?: boolean;
   /** In a rootless user namespace: whiteouts and opaque dirs are in user.* xattrs (see the applier). */
   userxattr?: boolean;
+  /** Rootless only: mount with fuse-overlayfs, which also reads user.overlay.opaque, instead of the kernel's overlay. */
+  fuse?: boolean;
 }
 
 // The options must fit in one page (4096 bytes, terminator included). Relative paths keep a
@@ -31,7 +34,21 @@ export function overlayOptions(l: OverlayLayout): string {
   return `lowerdir=${l.lowers.join(':')},upperdir=${rel(l.upper)},workdir=${rel(l.work)},index=off${l.userxattr ? ',userxattr' : ''}${l.volatile ? ',volatile' : ''}`;
 }
 
+/**
+ * The rootless fallback, for kernels whose overlay cannot be mounted in a user namespace with
+ * userxattr (before 5.11): a FUSE daemon per root, which exits when the root is unmounted.
+ */
+function mountFuseOverlay(l: OverlayLayout): void {
+  const abs = (p: string) => resolve(l.snapshotsDir, p);
+  const r = spawnSync('fuse-overlayfs', ['-o', `lowerdir=${l.lowers.map(abs).join(':')},upperdir=${abs(l.upper)},workdir=${abs(l.work)}`, l.target], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exited ${r.status}`);
+    throw new SkiffError('store', `cannot mount the container's root filesystem with fuse-overlayfs: ${why}`);
+  }
+}
+
 export function mountOverlay(l: OverlayLayout): void {
+  if (l.fuse) return mountFuseOverlay(l);
   const data = overlayOptions(l);
   if (Buffer.byteLength(data) >= PAGE) {
     throw new SkiffError('unsupported', `cannot mount a root of ${l.lowers.length} layers: the overlay options exceed one page`);
@@ -47,6 +64,10 @@ export function mountOverlay(l: OverlayLayout): void {
       mount('overlay', l.target, 'overlay', 0, overlayOptions({ ...l, volatile: false }));
     }
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (l.userxattr && (code === 'EPERM' || code === 'EINVAL' || code === 'ENODEV')) {
+      return mountFuseOverlay(l);
+    }
     throw new SkiffError('store', `cannot mount the container's root filesystem: ${messageOf(err)}`, { cause: err });
   } finally {
     process.chdir(cwd);

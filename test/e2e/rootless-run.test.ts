@@ -22,6 +22,7 @@ describe('rootless containers', () => {
   let user: RootlessUser;
   let bb: string;
   let tree: string;
+  let layered: string;
   const ok = async (...args: string[]) => {
     const r = await user.sk(...args);
     if (r.code !== 0) throw new Error(`skiff ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -38,10 +39,19 @@ describe('rootless containers', () => {
       layers: [{ tar: makeTar(layer1), compression: 'gzip' }, { tar: makeTar(layer2), compression: 'none' }, { tar: makeTar(layer3), compression: 'gzip' }],
       config: { config: { Cmd: ['/bin/sh'] } },
     });
+    await pushImage(reg.url, 'rootless/layered', 'v1', {
+      layers: [
+        { tar: busyboxLayer() },
+        { tar: makeTar([{ path: 'data/', type: 'dir' }, { path: 'data/gone', content: 'x' }, { path: 'data/kept', content: 'k' }, { path: 'opq/', type: 'dir' }, { path: 'opq/old', content: 'o' }, { path: 'own', content: 'u', uid: 1000, gid: 1000 }]) },
+        { tar: makeTar([{ path: 'data/.wh.gone', content: '' }, { path: 'opq/.wh..wh..opq', content: '' }, { path: 'opq/new', content: 'n' }]) },
+      ],
+    });
+    layered = `${reg.host}/rootless/layered:v1`;
     bb = `${reg.host}/rootless/busybox:latest`;
     tree = `${reg.host}/rootless/tree:v1`;
     await ok('pull', '-q', bb);
     await ok('pull', '-q', tree);
+    await ok('pull', '-q', layered);
   });
   after(async () => {
     user?.cleanup();
@@ -62,6 +72,17 @@ describe('rootless containers', () => {
     assert.deepEqual(seen, expected);
     await ok('rm', id);
   });
+
+  // A FUSE mount made in a user namespace is closed to the host's root: the container looks itself.
+  for (const driver of ['overlay', 'fuse-overlayfs']) {
+    test(`whiteouts, opaque dirs and owners as the container sees them (${driver})`, async () => {
+      const env = driver === 'fuse-overlayfs' ? { SKIFF_ROOTLESS_OVERLAY: driver } : {};
+      const script = 'grep -o " / [a-z.-]* " /proc/mounts; ls -A /data; echo --; ls -A /opq; stat -c %u:%g /own; echo w > /w && cat /w';
+      const r = await user.skWith(env, 'run', '--rm', layered, 'sh', '-c', script);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, ` / ${driver === 'overlay' ? 'overlay' : 'fuse.fuse-overlayfs'} \nkept\n--\nnew\n1000:1000\nw\n`);
+    });
+  }
 
   test('run: root inside, ids as the image has them; uid 1000 writes its own files', async () => {
     assert.equal((await ok('run', '--rm', bb, 'sh', '-c', 'id -u; stat -c %u:%g /bin/busybox')).stdout, '0\n0:0\n');
