@@ -109,7 +109,10 @@ export function processIO(): CliIO {
 function needsUserNamespace(argv: string[], io: CliIO): boolean {
   if (!io.isProcess || (process.getuid?.() ?? 0) === 0) return false;
   const command = commandNamed(argv);
-  return command !== undefined && command !== 'help' && !argv.some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version');
+  if (command === undefined || command === 'help' || argv.includes('--help')) return false;
+  // Before the command, -v and -h are skiff's own --version and --help; after it, -v is run's --volume.
+  const globals = argv.slice(0, argv.indexOf(command));
+  return !globals.some((a) => a === '-h' || a === '-v' || a === '--version');
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

@@ -79,7 +79,11 @@ function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFr
     store.containers.setSpec(id, spec, spec.process.args);
     return store.containers.get(id)!;
   } catch (err) {
-    releaseContainer(store, id);
+    try {
+      releaseContainer(store, id);
+    } catch {
+      // The first failure is what the user needs to see; `rm` finishes what is left.
+    }
     throw err;
   }
 }

@@ -90,6 +90,12 @@ describe('rootless containers', () => {
     assert.equal(mine.stdout, '1000:1000\nx\n');
     const exit = await user.sk('run', '--rm', bb, 'sh', '-c', 'exit 3');
     assert.equal(exit.code, 3);
+    // -v after the command is run's --volume, not skiff's --version (which needs no namespace).
+    const bound = await user.sk('run', '--rm', '-v', `${user.env.HOME}:/h:ro`, bb, 'sh', '-c', 'ls -d /h && touch /h/x');
+    assert.equal(bound.code, 1);
+    assert.equal(bound.stdout, '/h\n');
+    assert.match(bound.stderr, /Read-only file system/);
+    assert.match((await ok('-v')).stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
   test('-d, logs, exec, stop, rm; a published port answers on the host loopback; nothing is left', async () => {
