@@ -3,7 +3,11 @@
 // inside can write its own files; the default network is slirp4netns, and a published port
 // answers on the host's loopback. Nothing is left after rm.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -149,6 +153,31 @@ describe('rootless containers', () => {
     const r = await user.sk('run', '--rm', '-p', '80:80', bb, 'true');
     assert.equal(r.code, 125);
     assert.equal(r.stderr, `skiff: cannot publish 0.0.0.0:80/tcp: host ports below ${start} need privileges this user lacks; publish on a higher host port\n`);
+  });
+
+  test("slirp4netns reaches out: a server on the host's own address answers; --network host sees the host's interfaces", async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    assert.ok(address, 'this check needs a non-loopback IPv4 address on the host');
+    const server = createServer((_req, res) => res.end('from-the-host\n')).listen(0, '0.0.0.0');
+    await once(server, 'listening');
+    try {
+      const port = (server.address() as AddressInfo).port;
+      assert.equal((await ok('run', '--rm', bb, 'wget', '-q', '-O', '-', `http://${address}:${port}/`)).stdout, 'from-the-host\n');
+    } finally {
+      server.close();
+    }
+    const hostLinks = readdirSync('/sys/class/net').sort().join('\n');
+    assert.equal((await ok('run', '--rm', '--network', 'host', bb, 'sh', '-c', 'ls /sys/class/net')).stdout.trim(), hostLinks);
+  });
+
+  test('-it: a terminal from script(1)', () => {
+    const c = user.command('run', '--rm', '-it', bb, 'sh', '-c', 'tty && echo tty-ok');
+    const line = [c.file, ...c.args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const r = spawnSync('script', ['-qec', line, '/dev/null'], { env: c.env, cwd: c.cwd, encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/\d+\r?\ntty-ok/);
   });
 
   test('--network none has only loopback; user networks are a clear error rootless', async () => {
