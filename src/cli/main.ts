@@ -8,6 +8,7 @@ import { registerLifecycle } from '../commands/lifecycle.js';
 import { registerLogs } from '../commands/logs.js';
 import { registerStart } from '../commands/start.js';
 import { registerNetworkCommands } from '../commands/network.js';
+import { registerSystemCommands } from '../commands/system.js';
 import { registerImageCommands } from '../commands/image.js';
 import { registerImages } from '../commands/images.js';
 import { registerPull } from '../commands/pull.js';
@@ -52,6 +53,7 @@ const REGISTRARS: Record<string, Registrar> = {
   tag: registerTag,
   image: registerImageCommands,
   network: registerNetworkCommands,
+  system: registerSystemCommands,
 };
 
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--insecure-registry']);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { confirm } from '../cli/confirm.js';
 import { opsContext } from '../cli/context.js';
-import { type CliIO, out } from '../cli/io.js';
+import type { CliIO } from '../cli/io.js';
 import { renderInspect } from '../cli/render-inspect.js';
 import { SkiffError } from '../errors.js';
 import { addCreate } from './create.js';
@@ -12,7 +12,7 @@ import { addKill, addRestart, addStop, addWait } from './lifecycle.js';
 import { addLogs } from './logs.js';
 import { addPort } from './port.js';
 import { addPs } from './ps.js';
-import { reportEach } from './report.js';
+import { reportPruned } from './report.js';
 import { addRm } from './rm.js';
 import { addStart } from './start.js';
 
@@ -37,9 +37,7 @@ function addPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
       if (!f.force && !(await confirm(io, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) {
         throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
       }
-      const res = await (await import('../ops/prune-containers.js')).pruneContainers(opsContext(c, io));
-      if (res.done.length > 0) out(io, 'Deleted Containers:');
-      reportEach(io, setExit, res);
+      reportPruned(io, setExit, 'Deleted Containers:', await (await import('../ops/prune-containers.js')).pruneContainers(opsContext(c, io)));
     });
 }
 

@@ -1,4 +1,4 @@
-// `skiff image …`: the image management group (inspect, ls, rm, tag, pull).
+// `skiff image …`: the image management group (inspect, ls, prune, rm, tag, pull).
 import type { Command } from 'commander';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
@@ -8,6 +8,7 @@ import { type ImagesFlags, addImagesFlags } from './images.js';
 import { registerPull } from './pull.js';
 import { addRmi } from './rmi.js';
 import { addTag } from './tag.js';
+import { addImagePrune } from './system.js';
 
 export function registerImageCommands(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const image = program.command('image').description('Manage images');
@@ -25,6 +26,7 @@ export function registerImageCommands(program: Command, io: CliIO, setExit: (cod
     .action(async (repository: string | undefined, opts: ImagesFlags, c: Command) => {
       renderImages(io, (await import('../ops/list-images.js')).listImages(opsContext(c, io)), opts, repository);
     });
+  addImagePrune(image.command('prune'), io);
   addRmi(image.command('rm').alias('remove'), io, setExit);
   addTag(image.command('tag'), io);
   registerPull(image, io);

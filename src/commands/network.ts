@@ -7,7 +7,7 @@ import { renderInspect } from '../cli/render-inspect.js';
 import { renderNetworks } from '../cli/render-networks.js';
 import { SkiffError } from '../errors.js';
 import { parseLabels } from '../runtime/mount-flags.js';
-import { reportEach } from './report.js';
+import { reportEach, reportPruned } from './report.js';
 
 type SetExit = (code: number) => void;
 const collect = (v: string, p: string[]) => [...p, v];
@@ -81,9 +81,7 @@ function addNetworkPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
       if (!f.force && !(await confirm(io, 'WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue?'))) {
         throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
       }
-      const res = await (await import('../ops/networks.js')).pruneNetworks(opsContext(c, io));
-      if (res.done.length > 0) out(io, 'Deleted Networks:');
-      reportEach(io, setExit, res);
+      reportPruned(io, setExit, 'Deleted Networks:', await (await import('../ops/networks.js')).pruneNetworks(opsContext(c, io)));
     });
 }
 

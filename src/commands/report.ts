@@ -8,3 +8,9 @@ export function reportEach(io: CliIO, setExit: (code: number) => void, res: { do
   for (const e of res.errors) err(io, `skiff: ${e.message}`);
   if (res.errors.length > 0) setExit(res.errors[0]!.exitCode);
 }
+
+/** A prune's report: the removed names under their heading (none when nothing went). */
+export function reportPruned(io: CliIO, setExit: (code: number) => void, heading: string, res: { done: string[]; errors: SkiffError[] }): void {
+  if (res.done.length > 0) out(io, heading);
+  reportEach(io, setExit, res);
+}

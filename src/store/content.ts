@@ -1,7 +1,7 @@
 // Content-addressed blobs: downloads stream into an ingest file, are hashed on the way, size-
 // and digest-checked, fsynced and renamed into place. A blob that already exists is success.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
@@ -65,6 +65,13 @@ export class ContentStore {
       rmQuiet(tmp);
       throw err;
     }
+  }
+
+  /** Every stored blob's digest. */
+  list(): Digest[] {
+    return readdirSync(this.paths.blobs)
+      .filter((n) => /^[0-9a-f]{64}$/.test(n))
+      .map((n) => `sha256:${n}` as Digest);
   }
 
   delete(d: Digest): void {

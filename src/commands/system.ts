@@ -1,0 +1,76 @@
+// `skiff system …`: df and prune, across containers, networks and images.
+import type { Command } from 'commander';
+import { confirm } from '../cli/confirm.js';
+import { opsContext } from '../cli/context.js';
+import { humanSize } from '../cli/humanize.js';
+import { type CliIO, out } from '../cli/io.js';
+import { renderList } from '../cli/render-list.js';
+import { SkiffError } from '../errors.js';
+import { reportPruned } from './report.js';
+
+type SetExit = (code: number) => void;
+
+function percent(part: number, whole: number): string {
+  return whole > 0 ? ` (${Math.round((part / whole) * 100)}%)` : '';
+}
+
+function addSystemDf(cmd: Command, io: CliIO): Command {
+  return cmd
+    .description('Show the disk space images and containers use, and what a prune would free')
+    .option('--format <format>', "'table', 'json' (one object per line) or a Go template such as '{{.Type}} {{.Size}}'")
+    .action(async (f: { format?: string }, c: Command) => {
+      const rows = (await import('../ops/disk-usage.js')).diskUsage(opsContext(c, io)).map((u) => ({
+        Type: u.type,
+        TotalCount: u.total,
+        Active: u.active,
+        Size: humanSize(u.size),
+        Reclaimable: `${humanSize(u.reclaimable)}${percent(u.reclaimable, u.size)}`,
+      }));
+      renderList(io, rows, f.format ? { format: f.format } : {}, (r) => r.Type, (rs) => ({
+        headers: ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
+        body: rs.map((r) => [r.Type, String(r.TotalCount), String(r.Active), r.Size, r.Reclaimable]),
+      }), { TotalCount: 'TOTAL' });
+    });
+}
+
+function addSystemPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
+  return cmd
+    .description('Remove stopped containers, unused networks and dangling images (with -a, every image no container uses)')
+    .option('-a, --all', 'remove every image no container uses, not only dangling content')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--volumes', 'prune volumes too (skiff has no named volumes: nothing more is removed)')
+    .action(async (f: { all?: boolean; force?: boolean }, c: Command) => {
+      const images = f.all ? '  - all images without at least one container associated to them' : '  - all dangling images';
+      const question = `WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n${images}\nAre you sure you want to continue?`;
+      if (!f.force && !(await confirm(io, question))) throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
+      const res = await (await import('../ops/prune-system.js')).pruneSystem(opsContext(c, io), Boolean(f.all));
+      reportPruned(io, setExit, 'Deleted Containers:', res.containers);
+      reportPruned(io, setExit, 'Deleted Networks:', res.networks);
+      if (res.images.events.length > 0) out(io, 'Deleted Images:');
+      for (const e of res.images.events) out(io, e);
+      out(io, `Total reclaimed space: ${humanSize(res.reclaimed)}`);
+    });
+}
+
+export function addImagePrune(cmd: Command, io: CliIO): Command {
+  return cmd
+    .description('Remove dangling image content (with -a, every image no container uses)')
+    .option('-a, --all', 'remove every image no container uses, not only dangling content')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(async (f: { all?: boolean; force?: boolean }, c: Command) => {
+      const question = f.all
+        ? 'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?'
+        : 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
+      if (!f.force && !(await confirm(io, question))) throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
+      const res = (await import('../ops/prune-images.js')).pruneImages(opsContext(c, io), Boolean(f.all));
+      if (res.events.length > 0) out(io, 'Deleted Images:');
+      for (const e of res.events) out(io, e);
+      out(io, `Total reclaimed space: ${humanSize(res.reclaimed)}`);
+    });
+}
+
+export function registerSystemCommands(program: Command, io: CliIO, setExit: SetExit): void {
+  const group = program.command('system').description('Manage skiff: disk usage and pruning');
+  addSystemDf(group.command('df'), io);
+  addSystemPrune(group.command('prune'), io, setExit);
+}
