@@ -1,4 +1,4 @@
-// `skiff system …`: df and prune, across containers, networks and images.
+// `skiff system …`: check, df and prune, across containers, networks and images.
 import type { Command } from 'commander';
 import { confirm } from '../cli/confirm.js';
 import { opsContext } from '../cli/context.js';
@@ -69,8 +69,28 @@ export function addImagePrune(cmd: Command, io: CliIO): Command {
     });
 }
 
+function addSystemCheck(cmd: Command, io: CliIO, setExit: SetExit): Command {
+  return cmd
+    .description('Check the store for damage (records without files, files without records, leaked mounts), and fix it with --repair')
+    .option('--repair', 'fix what is found')
+    .action(async (f: { repair?: boolean }, c: Command) => {
+      const findings = await (await import('../ops/check-store.js')).checkStore(opsContext(c, io), Boolean(f.repair));
+      for (const x of findings) out(io, `${x.repaired ? 'repaired' : x.garbage ? 'note' : 'problem'}: ${x.kind}: ${x.message}`);
+      const open = findings.filter((x) => !x.repaired && !x.garbage).length;
+      const fixed = findings.filter((x) => x.repaired).length;
+      if (open > 0) {
+        out(io, `${open} problem${open === 1 ? '' : 's'} found; run skiff system check --repair to fix ${open === 1 ? 'it' : 'them'}`);
+        // As fsck: damage found and left is not success.
+        setExit(1);
+      } else {
+        out(io, fixed > 0 ? `${fixed} problem${fixed === 1 ? '' : 's'} repaired; the store is consistent` : 'the store is consistent');
+      }
+    });
+}
+
 export function registerSystemCommands(program: Command, io: CliIO, setExit: SetExit): void {
-  const group = program.command('system').description('Manage skiff: disk usage and pruning');
+  const group = program.command('system').description('Manage skiff: disk usage, pruning and store checks');
+  addSystemCheck(group.command('check'), io, setExit);
   addSystemDf(group.command('df'), io);
   addSystemPrune(group.command('prune'), io, setExit);
 }

@@ -101,6 +101,15 @@ export function isMountPoint(path: string): boolean {
   return info.split('\n').some((line) => line.split(' ')[4] === escaped);
 }
 
+/** Mount points at or under a directory, deepest last (from /proc/self/mountinfo). */
+export function mountsUnder(dir: string): string[] {
+  const unescape = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
+
 // mountinfo escapes space, tab, newline and backslash as octal.
 function escapeMountPath(p: string): string {
   return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);

@@ -52,6 +52,9 @@ describe('pull under kill -9 and concurrency', () => {
       const listed = await runCli(['--root', root, 'images', '-q']);
       assert.equal(listed.code, 0, listed.stderr);
       assertStoreClean(root);
+      // What the killed pull left is garbage at most (blobs it finished), never damage.
+      const check = await runCli(['--root', root, 'system', 'check']);
+      assert.equal(check.code, 0, `killed after ${delayMs} ms: system check found damage:\n${check.stdout}`);
     }
     const res = await runCli(['--root', root, 'pull', '-q', ref]);
     assert.equal(res.code, 0, res.stderr);

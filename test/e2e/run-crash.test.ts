@@ -45,6 +45,8 @@ describe('run under kill -9 and concurrency', () => {
     for (let i = 0; i < 100 && processesMentioning(root).length > 0; i++) await sleep(50);
     assert.deepEqual(processesMentioning(root), [], `${context}: processes left`);
     assertStoreClean(root);
+    const check = await cli('system', 'check');
+    assert.equal(check.code, 0, `${context}: system check found damage:\n${check.stdout}`);
   }
 
   const DELAYS_MS = [0, 40, 80, 120, 160, 200, 260, 350, 500];
