@@ -106,7 +106,6 @@ export function processIO(): CliIO {
   return { isProcess: true, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
-/** Runs the CLI; returns the exit code. Never throws. */
 /** An ordinary user's skiff runs inside its user namespace; help and version need none. */
 function needsUserNamespace(argv: string[], io: CliIO): boolean {
   if (!io.isProcess || (process.getuid?.() ?? 0) === 0) return false;
@@ -117,6 +116,7 @@ function needsUserNamespace(argv: string[], io: CliIO): boolean {
   return !globals.some((a) => a === '-h' || a === '-v' || a === '--version');
 }
 
+/** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   if (needsUserNamespace(argv, io)) {
     try {

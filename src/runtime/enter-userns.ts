@@ -16,7 +16,7 @@ export async function runInUserNamespace(self: string[], args: string[], env: No
   const holder = await userNamespaceHolder(rt.dir, uid);
   const child = spawn('nsenter', ['--target', String(holder), '--user', '--mount', '--', ...self, ...args], {
     stdio: 'inherit',
-    env: { ...env, [ROOTLESS_UID_ENV]: String(uid), SKIFF_RUNTIME_DIR: rt.dir },
+    env: { ...env, [ROOTLESS_UID_ENV]: String(uid) },
   });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   for (const s of FORWARDED) process.on(s, forward);

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSubIds } from '../../src/runtime/subids.js';
 import type { CliResult } from './cli.js';
+import { expectedTree } from './tree-image.js';
+import type { Node } from './tree.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const ROOTLESS_USER = 'skiff-rootless';
@@ -120,4 +122,20 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
       rmSync(`/tmp/skiff-run-${uid}`, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A tree read on the host, with the user's ids mapped back to the image's (the user is root in
+ * its namespace; its subordinate ids are 1…), beside what the tree image should unpack to
+ * rootless: no device nodes, and xattrs not compared.
+ */
+export function asImageSees(user: RootlessUser, tree: Record<string, Node>): { seen: Record<string, Node>; expected: Record<string, Node> } {
+  for (const n of Object.values(tree)) {
+    n.uid = n.uid === user.uid ? 0 : n.uid - user.subuid + 1;
+    n.gid = n.gid === user.gid ? 0 : n.gid - user.subgid + 1;
+  }
+  const expected = expectedTree();
+  delete expected['dev/null'];
+  for (const n of Object.values(expected)) delete n.xattrs;
+  return { seen: tree, expected };
 }
