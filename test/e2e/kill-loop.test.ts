@@ -48,7 +48,7 @@ describe('200 randomly killed operations', () => {
     cleanup();
   });
 
-  test(`${ROUNDS} operations, each maybe killed; system check stays clean`, { timeout: 15 * 60_000 }, async () => {
+  test(`${ROUNDS} operations, each maybe killed; system check stays clean`, { timeout: 15 * 60_000 }, async (t) => {
     const seed = Number(process.env.SKIFF_KILL_SEED ?? 20261128);
     const rnd = random(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -66,6 +66,7 @@ describe('200 randomly killed operations', () => {
       () => ['container', 'prune', '-f'],
     ];
     const log: string[] = [];
+    let killedMidway = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const args = pick(ops)(pick(images), pick(names));
       const killAfter = rnd() < 0.75 ? Math.floor(rnd() * 300) : undefined;
@@ -75,6 +76,8 @@ describe('200 randomly killed operations', () => {
         child.kill('SIGKILL');
       }
       const r = await done;
+      // spawnCli reports death by signal as 128: the kill landed before the command finished.
+      if (r.code === 128) killedMidway++;
       log.push(`${i}: ${args.join(' ')}${killAfter !== undefined ? ` (kill -9 at ${killAfter} ms)` : ''} -> ${r.code}`);
       // The next command: it sweeps and hands back what the dead one left.
       const ps = await cli('ps', '-a');
@@ -82,6 +85,8 @@ describe('200 randomly killed operations', () => {
       const check = await cli('system', 'check');
       assert.equal(check.code, 0, `seed ${seed}, after:\n${log.slice(-5).join('\n')}\nsystem check:\n${check.stdout}`);
     }
+    t.diagnostic(`${killedMidway} of ${ROUNDS} operations were killed before they finished (seed ${seed})`);
+    assert.ok(killedMidway > ROUNDS / 5, 'a good share of the kills must land mid-operation');
     const ids = (await cli('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
     if (ids.length > 0) assert.equal((await cli('rm', '-f', ...ids)).code, 0);
     assert.equal((await cli('system', 'prune', '-a', '-f')).code, 0);
