@@ -2,7 +2,7 @@
 // records, mounts and runtime state nobody owns, references to content that is gone — and,
 // asked to repair, the fix for each. Garbage that prune frees (content nothing references)
 // is reported apart: it is not an inconsistency.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeNetns } from '../network/netns.js';
 import { containerLayout } from '../runtime/container-layout.js';
@@ -10,6 +10,7 @@ import { mountsUnder, unmountOverlay } from '../runtime/overlay.js';
 import { deleteState } from '../runtime/runc.js';
 import { immediate } from '../store/db.js';
 import { sweepDebris } from '../store/debris.js';
+import { namesIn } from '../sys/read-dir.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, withStore } from './context.js';
 import { runcFor } from './start-container.js';
@@ -30,14 +31,6 @@ interface Problem {
   garbage?: boolean;
 }
 
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 function imageProblems(store: Store): Problem[] {
   const out: Problem[] = [];
   const rows = store.snapshots.all();
@@ -51,7 +44,7 @@ function imageProblems(store: Store): Problem[] {
     });
   }
   const known = new Set(rows.map((r) => String(r.id)));
-  for (const name of list(store.paths.snapshots)) {
+  for (const name of namesIn(store.paths.snapshots)) {
     if (!/^\d+$/.test(name) || known.has(name)) continue;
     out.push({
       kind: 'snapshot-orphan',
@@ -89,7 +82,7 @@ function containerProblems(ctx: OpsContext, store: Store): Problem[] {
       },
     });
   }
-  for (const id of list(store.paths.containers)) {
+  for (const id of namesIn(store.paths.containers)) {
     if (ids.has(id)) continue;
     out.push({
       kind: 'container-orphan',
@@ -100,13 +93,13 @@ function containerProblems(ctx: OpsContext, store: Store): Problem[] {
       },
     });
   }
-  for (const id of list(store.paths.runc)) {
+  for (const id of namesIn(store.paths.runc)) {
     if (ids.has(id)) continue;
     out.push({ kind: 'runtime-orphan', message: `runc state ${id.slice(0, 12)} belongs to no container`, repair: () => deleteState(runcFor(ctx, store), id) });
   }
   const prefixes = new Set([...ids].map((id) => id.slice(0, 16)));
   const netnsDir = join(store.paths.root, 'run', 'netns');
-  for (const name of list(netnsDir)) {
+  for (const name of namesIn(netnsDir)) {
     const id16 = name.replace(/\.sock$/, '');
     if (prefixes.has(id16)) continue;
     out.push({ kind: 'netns-orphan', message: `network namespace ${name} belongs to no container`, repair: () => removeNetns(join(netnsDir, name)) });

@@ -1,7 +1,8 @@
 // system df: what images and containers take on disk, and what a prune would give back.
 // Image sizes are blobs (as pulled) plus unpacked layers, each counted once however many
 // images share it; a container's size is what it wrote (its overlay upper dir).
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { namesIn } from '../sys/read-dir.js';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
 import { containerLayout } from '../runtime/container-layout.js';
@@ -22,13 +23,7 @@ export interface DiskUsage {
 /** Bytes of the regular files under a directory (not following links). */
 export function treeSize(dir: string): number {
   let total = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const p = join(dir, name);
     const st = lstatSync(p, { throwIfNoEntry: false });
     if (!st) continue;

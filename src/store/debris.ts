@@ -1,6 +1,7 @@
 // Leftovers of killed processes: ingest files, half-unpacked snapshots, trash being deleted.
 // Each carries its owner's pid in its name; those whose owner is gone are removed.
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { namesIn } from '../sys/read-dir.js';
 import { join } from 'node:path';
 import { isProcessAlive } from './leases.js';
 import type { StorePaths } from './paths.js';
@@ -12,13 +13,7 @@ function ownerPid(name: string, re: RegExp): number | undefined {
 
 function sweep(dir: string, re: RegExp): number {
   let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const pid = ownerPid(name, re);
     if (pid === undefined || isProcessAlive(pid)) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
