@@ -193,6 +193,18 @@ describe('run: flags as docker users expect them', () => {
       assert.equal(ok(await run(APP_NOWD, 'pwd')), '/srv/missing/deep\n');
       assert.equal(ok(await run('-w', '/new/dir', BB, 'pwd')), '/new/dir\n');
     });
+    test('a WorkingDir or -w under /proc or /sys (the leaked-fd escape route) is an error, 125, nothing created', async () => {
+      await pushImage(reg.url, 'rf/app', 'procwd', appImage('/proc/self/fd/7'));
+      const hostile = `${reg.host}/rf/app:procwd`;
+      const before = footprint();
+      const r = await run(hostile, 'pwd');
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /the image's working directory '\/proc\/self\/fd\/7' is invalid, it must not be under \/proc/);
+      const w = await run('-w', '/sys/fs', BB, 'pwd');
+      assert.equal(w.code, 125);
+      assert.match(w.stderr, /'\/sys\/fs' is invalid, it must not be under \/sys/);
+      assert.deepEqual(footprint(), before);
+    });
     test('a relative -w is an error, 125', async () => {
       const before = footprint();
       const r = await run('-w', 'relative/dir', APP, 'pwd');
