@@ -541,6 +541,46 @@ describe('registry faults (fake registry)', () => {
       await assertFailedCleanly(root, ref);
     });
 
+    test('a token realm on another host: credentials go there only over TLS or on this machine', async () => {
+      // Over plain http to a host that is not this machine: refused before any connection.
+      const img = twoLayerImage();
+      reg.serveImage('x', 'v1', img);
+      reg.intercept((_req, res) => {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="http://192.0.2.1/token",service="elsewhere",scope="repository:x:pull"' });
+        res.end();
+        return true;
+      });
+      const root = freshRoot();
+      const ref = `${reg.host}/x:v1`;
+      const { error } = await pullOp(root, ref, { env: { DOCKER_CONFIG: writeDockerConfig(reg.host, 'alice', 'pw') } });
+      assertOneLineError(error, /refusing to send credentials to token realm over plain http \(192\.0\.2\.1\)/);
+      await assertFailedCleanly(root, ref);
+      reg.reset();
+      // A realm on another loopback port (another server here): the token comes from there and is used.
+      const auth = await FakeRegistry.start();
+      try {
+        reg.serveImage('x', 'v1', img);
+        const basic = `Basic ${Buffer.from('alice:pw').toString('base64')}`;
+        auth.intercept((req, res, info) => {
+          if (info.path !== '/token') return false;
+          res.writeHead(req.headers.authorization === basic ? 200 : 401, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ token: 'remote-tok' }));
+          return true;
+        });
+        reg.intercept((req, res) => {
+          if (req.headers.authorization === 'Bearer remote-tok') return false;
+          res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${auth.url}/token",service="auth",scope="repository:x:pull"` });
+          res.end();
+          return true;
+        });
+        const ok = await pullOp(freshRoot(), ref, { env: { DOCKER_CONFIG: writeDockerConfig(reg.host, 'alice', 'pw') } });
+        assert.equal(ok.error?.message, undefined);
+        assert.equal(auth.count('/token'), 1, 'one token, from the realm');
+      } finally {
+        await auth.close();
+      }
+    });
+
     test('anonymous pull from a registry that wants a token: token fetched without credentials', async () => {
       const img = twoLayerImage();
       reg.serveImage('x', 'v1', img);
