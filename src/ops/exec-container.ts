@@ -14,6 +14,16 @@ import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { requireContainer } from './find-container.js';
 import { runcFor } from './start-container.js';
+import { isProcessAlive } from '../store/leases.js';
+import { namesIn } from '../sys/read-dir.js';
+
+/** The process spec and log a killed exec left in the container's directory (named by its pid). */
+function sweepExecFiles(dir: string): void {
+  for (const name of namesIn(dir)) {
+    const m = /^exec-(\d+)\.(json|log)$/.exec(name);
+    if (m && !isProcessAlive(Number(m[1]))) rmSync(`${dir}/${name}`, { force: true });
+  }
+}
 
 export interface ExecOptions {
   container: string;
@@ -47,6 +57,7 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
     const runc = runcFor(ctx, store);
     const layout = containerLayout(store.paths, c.id);
     const dir = layout.dir;
+    sweepExecFiles(dir);
     const log = `${dir}/exec-${process.pid}.log`;
     // A whole process spec, from the container's own: runc exec's flags would keep the
     // container's supplementary groups for another user.

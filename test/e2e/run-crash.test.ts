@@ -2,6 +2,8 @@
 // `ps -a` and `rm`, leaves no mount, runc state or directory; 20 `run --rm` at once all succeed
 // and leave a consistent store.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { busyboxLayer } from '../helpers/busybox.js';
@@ -65,6 +67,22 @@ describe('run under kill -9 and concurrency', () => {
       });
     }
   }
+
+  test('kill -9 of exec at several points: the container runs on, and the next exec works and sweeps what they left', async () => {
+    const id = (await cli('run', '-d', image, 'sleep', '30')).stdout.trim();
+    for (const delay of [0, 30, 60, 100, 150, 250]) {
+      const { child } = spawnCli(['--root', root, 'exec', id, 'sh', '-c', 'sleep 5']);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await sleep(delay);
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const after = await cli('exec', id, 'echo', 'alive');
+    assert.equal(after.stdout, 'alive\n', after.stderr);
+    assert.deepEqual(readdirSync(join(root, 'containers', id)).filter((n) => n.startsWith('exec-')), [], 'process specs and logs of killed execs');
+    assert.equal((await cli('system', 'check')).code, 0);
+    await removeAllAndCheck('after killed execs');
+  });
 
   test('20 run --rm at once all succeed, and the store is consistent afterwards', async () => {
     const runs = Array.from({ length: 20 }, (_, i) => spawnCli(['--root', root, 'run', '--rm', image, 'echo', `run-${i}`]).done);
