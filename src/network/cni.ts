@@ -2,6 +2,7 @@
 // command in its environment and its configuration on stdin; ADD chains each result into the
 // next plugin as prevResult, DEL runs the list backwards with the result ADD gave.
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
 
@@ -103,4 +104,25 @@ export async function cniDel(list: NetworkList, rt: CniRuntime, prevResult: CniR
     }
   }
   if (first) throw first;
+}
+
+const PLUGIN_NAMES = new Set(['bridge', 'host-local', 'portmap', 'loopback', 'firewall', 'unshare']);
+
+/**
+ * CNI plugins still at work for a container: what a skiff killed in the middle of ADD leaves
+ * running. Found by the CNI_CONTAINERID in their environment (comm first, so that only a
+ * handful of environments are read).
+ */
+export function pluginsRunningFor(containerId: string): number[] {
+  const needle = `CNI_CONTAINERID=${containerId}\0`;
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (!PLUGIN_NAMES.has(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) out.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }

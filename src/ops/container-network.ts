@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { type CniResult, type CniRuntime, cniAdd, cniDel } from '../network/cni.js';
+import { type CniResult, type CniRuntime, cniAdd, cniDel, pluginsRunningFor } from '../network/cni.js';
 import { CNI_PLUGIN_DIR, DEFAULT_NETWORK, LOOPBACK, type NetworkConfig, attachList, defaultNetwork } from '../network/network-config.js';
 import { ensureNetworkRules } from '../network/host-rules.js';
 import { SLIRP_GATEWAY, SLIRP_GUEST, forwardPorts, startSlirp } from '../network/slirp.js';
@@ -80,6 +80,11 @@ export function attachNetwork(store: Store, c: Container, network: NetworkConfig
 /** What ps, port and inspect read of a slirp4netns container: its fixed address. */
 const SLIRP_RESULT: CniResult = { cniVersion: '1.0.0', interfaces: [{ name: 'tap0' }], ips: [{ address: `${SLIRP_GUEST}/24`, gateway: SLIRP_GATEWAY }] };
 
+/** Waits (up to 5 s) for the CNI plugins a dead attacher left running for the container. */
+async function pluginsFinished(id: string): Promise<void> {
+  for (let i = 0; i < 250 && pluginsRunningFor(id).length > 0; i++) await sleep(20);
+}
+
 /** SIGTERM, and SIGKILL if it has not gone after a second; resolves once it is gone. */
 async function stopProcess(pid: number, start: number | null): Promise<void> {
   for (let i = 0; i < 100 && processStartMatches(pid, start); i++) {
@@ -112,6 +117,8 @@ async function detachLocked(store: Store, id: string, l: ContainerLayout, o: Det
   const attached = readAttached(l);
   if (o.attachment !== undefined && attached?.attachment !== o.attachment) return undefined;
   if (o.unlessAttaching && attached?.owner && processStartMatches(attached.owner.pid, attached.owner.start)) return undefined;
+  // An attacher killed mid-ADD leaves its plugins running: they would allocate after our DEL.
+  if (attached?.owner && attached.owner.pid !== process.pid) await pluginsFinished(id);
   // Rootless, a record without slirp4netns is a start that failed before it (CNI cannot attach there): nothing on the host to release.
   if (attached?.slirp || inUserNamespace()) {
     const slirp = attached?.slirp;
