@@ -10,9 +10,10 @@ import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { detachNetwork } from './container-network.js';
 import { collectInTx, emptyTrash } from './gc.js';
+import { namesIn } from '../sys/read-dir.js';
 
-/** Unmounts the root, deletes the directory and then the record. Needs no runc state to be left. */
-export function releaseContainer(store: Store, id: string): void {
+/** The container's files: its root unmounted first, then its directory and conmon's. Idempotent. */
+function releaseFiles(store: Store, id: string): void {
   const l = containerLayout(store.paths, id);
   // Returns only once nothing is mounted there: the recursive delete below must never walk
   // into a mounted root (it would write whiteouts, or worse).
@@ -21,12 +22,37 @@ export function releaseContainer(store: Store, id: string): void {
   // retried deletes cope with entries that appear under them.
   rmSync(l.conmonDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   rmSync(l.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+}
+
+/**
+ * Unmounts the root, deletes the record, then the directory. Needs no runc state to be left.
+ * The record goes before the files: a removal killed in between leaves a directory without a
+ * record, which the next `ps` finishes (sweepOrphanContainers); the other way round, it would
+ * leave a record whose files are gone, which nothing can tell from a create under way.
+ */
+export function releaseContainer(store: Store, id: string): void {
+  unmountOverlay(containerLayout(store.paths, id).rootfs);
   const rec = store.containers.get(id);
   store.containers.delete(id);
   // The image may have lost its names while this container held it (rmi -f): its config and
   // layers are garbage now unless something else holds them.
   if (rec && !store.images.hasConfig(rec.imageId)) {
     emptyTrash(immediate(store.db, () => collectInTx(store, { blobs: new Set([rec.imageId]), snapshots: new Set(rec.layers) })));
+  }
+  releaseFiles(store, id);
+}
+
+/**
+ * Finishes removals a killed process left half done: a container directory without a record
+ * (create writes the record first, so none is a create under way). Its network is handed back
+ * and its runtime state and files deleted.
+ */
+export async function sweepOrphanContainers(store: Store, runc: Runc, recorded: Set<string>): Promise<void> {
+  for (const id of namesIn(store.paths.containers)) {
+    if (recorded.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+    await detachNetwork(store, id).catch(() => {});
+    await deleteState(runc, id).catch(() => {});
+    releaseFiles(store, id);
   }
 }
 

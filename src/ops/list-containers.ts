@@ -2,6 +2,8 @@
 import { networkFile } from '../runtime/container-layout.js';
 import type { ListedContainer } from './container-options.js';
 import { releaseStaleNetworks } from './container-network.js';
+import { sweepOrphanContainers } from './container-cleanup.js';
+import { runcFor } from './start-container.js';
 import { readAttached } from './attached-network.js';
 import { type Filters, matches } from './container-filters.js';
 import { refresh } from './container-status.js';
@@ -28,6 +30,7 @@ export function listContainers(ctx: OpsContext, opts: ListOptions): Promise<List
     };
     let list = store.containers.list<ListedContainer['spec']>().map((c) => refresh(store, c));
     await releaseStaleNetworks(store, list);
+    await sweepOrphanContainers(store, runcFor(ctx, store), new Set(list.map((c) => c.id)));
     // -n/-l pick the newest containers whatever their state; a status filter implies all.
     const all = opts.all || opts.last !== undefined || opts.filters.has('status') || opts.filters.has('exited');
     list = list.filter((c) => (all || c.state === 'running') && matches(c, opts.filters, idsOf));

@@ -2,7 +2,7 @@
 // careless hand can leave is found (exit 1), --repair fixes it, and the next commands work.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxLayer } from '../helpers/busybox.js';
@@ -11,6 +11,7 @@ import { mountsUnder } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar } from '../helpers/tar-writer.js';
+import { openStore } from '../../src/store/store.js';
 
 describe('system check', () => {
   let reg: RunningRegistry;
@@ -76,5 +77,23 @@ describe('system check', () => {
     assert.equal((await ok('images', '--format', '{{.Repository}}')).stdout, `${reg.host}/chk/a\n`);
     await ok('pull', '-q', b);
     assert.equal((await ok('run', '--rm', '--network', 'none', b, 'cat', '/b')).stdout, 'b');
+  });
+
+  test('a removal killed after the record went: the next ps finishes it (mount, directory, network)', async () => {
+    const id = (await ok('run', '-d', a, 'sleep', '30')).stdout.trim();
+    await ok('kill', id);
+    await ok('wait', id);
+    // rm gets as far as deleting the record, then dies (its root is even still mounted here).
+    const store = openStore(root);
+    try {
+      store.containers.delete(id);
+    } finally {
+      store.close();
+    }
+    assert.ok(existsSync(join(root, 'containers', id)));
+    assert.equal((await ok('ps', '-aq')).stdout, '');
+    assert.ok(!existsSync(join(root, 'containers', id)), 'the next ps removed the directory');
+    assert.deepEqual(mountsUnder(join(root, 'containers')), []);
+    assert.equal((await ok('system', 'check')).code, 0);
   });
 });
