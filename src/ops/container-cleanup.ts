@@ -1,5 +1,6 @@
-// Taking a container apart, in the reverse order of create: runc state, mount, directory, and
-// the record last, so a kill at any point leaves something the next `rm` finds and finishes.
+// Taking a container apart: network, runc state, mount, then the record, then the files. A kill
+// before the record goes leaves a container `rm` finishes; after, a directory without a record,
+// which the next `ps` finishes (see releaseContainer).
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLayout } from '../runtime/container-layout.js';
