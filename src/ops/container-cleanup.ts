@@ -51,6 +51,8 @@ export function releaseContainer(store: Store, id: string): void {
 export async function sweepOrphanContainers(store: Store, runc: Runc, recorded: Set<string>): Promise<void> {
   for (const id of namesIn(store.paths.containers)) {
     if (recorded.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+    // Asked again now: a create since `recorded` was read has its record in before its directory.
+    if (store.containers.get(id)) continue;
     await detachNetwork(store, id).catch(() => {});
     await deleteState(runc, id).catch(() => {});
     releaseFiles(store, id);

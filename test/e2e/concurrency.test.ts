@@ -63,4 +63,21 @@ describe('commands at once', () => {
     t.diagnostic(`outcomes seen: ${[...outcomes].join('; ')}`);
     assertStoreClean(root);
   });
+
+  test('ps beside 10 creates never takes a container being created for a half-removed one', async () => {
+    const ref = `${reg.host}/conc/img1:v1`;
+    if ((await cli('images', '-q', ref)).stdout === '') assert.equal((await cli('pull', '-q', ref)).code, 0);
+    const creates = Array.from({ length: 10 }, (_, i) => spawnCli(['--root', root, 'create', '--network', 'none', '--name', `made${i}`, ref]).done);
+    let done = false;
+    void Promise.all(creates).then(() => (done = true));
+    while (!done) {
+      // Each ps sweeps container directories without a record.
+      assert.equal((await spawnCli(['--root', root, 'ps', '-a']).done).code, 0);
+    }
+    for (const r of await Promise.all(creates)) assert.equal(r.code, 0, r.stderr);
+    const names = (await cli('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n').sort();
+    assert.deepEqual(names, Array.from({ length: 10 }, (_, i) => `made${i}`).sort());
+    for (const n of names) assert.equal((await cli('start', '-a', n)).stdout, 'image 1\n', `${n} still has its files`);
+    assert.equal((await cli('rm', ...names)).code, 0);
+  });
 });
