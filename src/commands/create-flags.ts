@@ -5,6 +5,8 @@ import { SkiffError } from '../errors.js';
 import type { MountSpec } from '../oci/runtime-spec.js';
 import type { CreateOptions, NetworkMode, PullPolicy } from '../ops/container-options.js';
 import { parsePublish } from '../network/ports.js';
+import { isNetworkNameShape } from '../network/network-config.js';
+import { cniNetworkOf } from '../ops/attached-network.js';
 import { parseLabels, parseMount, parseTmpfs, parseVolume } from '../runtime/mount-flags.js';
 
 export interface CreateFlags {
@@ -86,8 +88,8 @@ export function toCreateOptions(image: string, args: string[], f: CreateFlags): 
   const publish = f.publish.map(parsePublish);
   const publishing = publish.length > 0 || Boolean(f.publishAll);
   const network = (f.network ?? 'bridge') as NetworkMode;
-  const cni = network !== 'none' && network !== 'host' && !network.startsWith('container:');
-  if (network.startsWith('container:') ? network === 'container:' : cni && network !== 'bridge' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(network)) {
+  const cni = cniNetworkOf(network) !== undefined;
+  if (network.startsWith('container:') ? network === 'container:' : cni && network !== 'bridge' && !isNetworkNameShape(network)) {
     throw new SkiffError('usage', `invalid --network ${JSON.stringify(network)}: bridge, none, host, container:NAME or a network's name`);
   }
   if (network.startsWith('container:') && f.hostname !== undefined) {

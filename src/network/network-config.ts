@@ -42,10 +42,13 @@ interface SkiffFacts {
 
 export type StoredNetworkList = NetworkList & { skiff?: SkiffFacts };
 
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+/** The characters a network name may have (a file name in the networks dir, and a word of --network). */
+export function isNetworkNameShape(name: string): boolean {
+  return /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name);
+}
 
 export function checkNetworkName(name: string): void {
-  if (!NAME.test(name)) {
+  if (!isNetworkNameShape(name) || name.length > 128) {
     throw new SkiffError('usage', `invalid network name ${JSON.stringify(name)}: use letters, digits, '_', '.' and '-', starting with a letter or digit`);
   }
   if (RESERVED_NAMES.includes(name)) throw new SkiffError('usage', `network name ${JSON.stringify(name)} is reserved`);

@@ -14,6 +14,7 @@ import {
   checkNetworkName,
   defaultNetwork,
   fromConflist,
+  isNetworkNameShape,
   toConflist,
 } from './network-config.js';
 import { type Subnet, firstHost, formatSubnet, freeSubnet, hostRoutes, isHostAddress, overlaps, parseSubnet } from './subnets.js';
@@ -70,7 +71,7 @@ export class NetworkStore {
   /** By name (`bridge` is the default network), full ID or a unique ID prefix. */
   find(ref: string): NetworkConfig | undefined {
     if (ref === DEFAULT_ALIAS || ref === DEFAULT_NETWORK) return this.defaultNetwork();
-    if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref) && existsSync(this.file(ref))) return this.read(this.file(ref));
+    if (isNetworkNameShape(ref) && existsSync(this.file(ref))) return this.read(this.file(ref));
     if (!/^[0-9a-f]{1,64}$/.test(ref)) return undefined;
     const byId = this.list().filter((n) => n.id.startsWith(ref));
     if (byId.length > 1) throw new SkiffError('conflict', `network ID prefix ${ref} is ambiguous: it matches ${byId.map((n) => n.name).join(', ')}`);

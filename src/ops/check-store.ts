@@ -9,6 +9,7 @@ import { containerLayout } from '../runtime/container-layout.js';
 import { mountsUnder, unmountOverlay } from '../runtime/overlay.js';
 import { deleteState } from '../runtime/runc.js';
 import { immediate } from '../store/db.js';
+import { blobsOf } from '../store/images.js';
 import { sweepDebris } from '../store/debris.js';
 import { namesIn } from '../sys/read-dir.js';
 import type { Store } from '../store/store.js';
@@ -116,7 +117,7 @@ function containerProblems(ctx: OpsContext, store: Store): Problem[] {
 function garbage(store: Store): Problem[] {
   const referenced = new Set<string>();
   for (const img of store.images.list()) {
-    for (const d of [img.digest, img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)]) referenced.add(d);
+    for (const d of blobsOf(img)) referenced.add(d);
   }
   for (const c of store.containers.list()) referenced.add(c.imageId);
   const blobs = store.content.list().filter((d) => !referenced.has(d));

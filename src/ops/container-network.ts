@@ -59,9 +59,10 @@ export function attachNetwork(store: Store, c: Container, network: NetworkConfig
         await cniAdd(LOOPBACK, { ...runtime(l, c.id, 'lo'), newNetns: true });
         // Recorded before the ports are forwarded: a failure from here on must stop it.
         const slirp = await startSlirp(l.netns, `${l.netns}.sock`);
-        writeAttached(l, { ...base, slirp: { pid: slirp.pid, start: processStat(slirp.pid)?.start ?? null, apiSocket: slirp.apiSocket } });
+        const withSlirp = { ...base, slirp: { pid: slirp.pid, start: processStat(slirp.pid)?.start ?? null, apiSocket: slirp.apiSocket } };
+        writeAttached(l, withSlirp);
         await forwardPorts(slirp, ports);
-        const attached = { ...base, slirp: { pid: slirp.pid, start: processStat(slirp.pid)?.start ?? null, apiSocket: slirp.apiSocket }, result: SLIRP_RESULT };
+        const attached = { ...withSlirp, result: SLIRP_RESULT };
         writeAttached(l, attached);
         return attached;
       }

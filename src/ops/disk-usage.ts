@@ -6,6 +6,7 @@ import { namesIn } from '../sys/read-dir.js';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
 import { containerLayout } from '../runtime/container-layout.js';
+import { blobsOf } from '../store/images.js';
 import type { Store } from '../store/store.js';
 import type { Container } from './container-options.js';
 import { refresh } from './container-status.js';
@@ -33,8 +34,9 @@ export function treeSize(dir: string): number {
   return total;
 }
 
-function imageUsage(store: Store, containers: Container[]): DiskUsage {
-  const sizes = new Map<string, number>();
+/** Bytes of every stored blob (by digest) and unpacked layer (by chain ID). */
+export function storedSizes(store: Store): Map<Digest, number> {
+  const sizes = new Map<Digest, number>();
   for (const d of store.content.list()) {
     try {
       sizes.set(d, store.content.size(d));
@@ -43,6 +45,11 @@ function imageUsage(store: Store, containers: Container[]): DiskUsage {
     }
   }
   for (const s of store.snapshots.all()) sizes.set(s.chainId, s.size);
+  return sizes;
+}
+
+function imageUsage(store: Store, containers: Container[]): DiskUsage {
+  const sizes = storedSizes(store);
   const images = store.images.list();
   const usedIds = new Set<Digest>(containers.map((c) => c.imageId));
   // What containers hold stays after `image prune -a`: their images' blobs and layers.
@@ -52,7 +59,7 @@ function imageUsage(store: Store, containers: Container[]): DiskUsage {
     for (const l of c.layers) held.add(l);
   }
   for (const img of images.filter((i) => usedIds.has(i.configDigest))) {
-    for (const d of [img.digest, img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)]) held.add(d);
+    for (const d of blobsOf(img)) held.add(d);
   }
   let size = 0;
   let kept = 0;

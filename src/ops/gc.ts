@@ -6,6 +6,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
 import { leasedKeys } from '../store/leases.js';
+import { blobsOf } from '../store/images.js';
 import { snapshotDir } from '../store/paths.js';
 import type { Store } from '../store/store.js';
 
@@ -30,13 +31,8 @@ export function collectInTx(store: Store, cand: GcCandidates): GcResult {
   for (const id of held.imageIds) usedBlobs.add(id);
   for (const c of held.snapshots) usedSnaps.add(c);
   for (const img of store.images.list()) {
-    usedBlobs.add(img.digest);
-    usedBlobs.add(img.manifestDigest);
-    usedBlobs.add(img.configDigest);
-    for (const l of img.layers) {
-      usedBlobs.add(l.digest);
-      usedSnaps.add(l.chainId);
-    }
+    for (const d of blobsOf(img)) usedBlobs.add(d);
+    for (const l of img.layers) usedSnaps.add(l.chainId);
   }
   const out: GcResult = { blobs: [], snapshots: [], trash: [] };
   for (const d of cand.blobs) {

@@ -1,26 +1,18 @@
 // image prune: content no image, container or pull in progress holds (what a retagging pull
 // or a killed process left), and with `all` every image no container was created from. The
 // lease check inside the collection keeps a concurrent pull's layers safe.
-import type { Digest } from '../oci/digest.js';
 import { sweepDebris } from '../store/debris.js';
 import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, withStore } from './context.js';
 import { collectInTx, emptyTrash } from './gc.js';
+import { storedSizes } from './disk-usage.js';
 
 export interface PruneImagesResult {
   /** docker's lines: `untagged: NAME` and `deleted: ID`. */
   events: string[];
   /** Bytes of blobs and unpacked layers freed. */
   reclaimed: number;
-}
-
-function blobSize(store: Store, d: Digest): number {
-  try {
-    return store.content.size(d);
-  } catch {
-    return 0;
-  }
 }
 
 /** Must run inside an immediate transaction. */
@@ -37,14 +29,9 @@ function pruneImagesInTx(store: Store, all: boolean): { events: string[]; reclai
       if (!store.images.hasConfig(id)) events.push(`deleted: ${id}`);
     }
   }
-  const sizes = new Map<string, number>();
+  const sizes = storedSizes(store);
   const blobs = new Set(store.content.list());
-  for (const d of blobs) sizes.set(d, blobSize(store, d));
-  const snapshots = new Set<Digest>();
-  for (const s of store.snapshots.all()) {
-    snapshots.add(s.chainId);
-    sizes.set(s.chainId, s.size);
-  }
+  const snapshots = new Set(store.snapshots.all().map((s) => s.chainId));
   const result = collectInTx(store, { blobs, snapshots });
   const reclaimed = [...result.blobs, ...result.snapshots].reduce((n, k) => n + (sizes.get(k) ?? 0), 0);
   return { events, reclaimed, trash: result.trash };

@@ -2,7 +2,7 @@
 import { SkiffError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { immediate } from '../store/db.js';
-import type { ImageRecord } from '../store/images.js';
+import { type ImageRecord, blobsOf } from '../store/images.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, withStore } from './context.js';
 import { collectInTx, emptyTrash, type GcResult } from './gc.js';
@@ -65,11 +65,8 @@ function collectRemoved(store: Store, removed: ImageRecord[], events: RemoveEven
   const blobs = new Set<Digest>();
   const snapshots = new Set<Digest>();
   for (const r of removed) {
-    blobs.add(r.digest).add(r.manifestDigest).add(r.configDigest);
-    for (const l of r.layers) {
-      blobs.add(l.digest);
-      snapshots.add(l.chainId);
-    }
+    for (const d of blobsOf(r)) blobs.add(d);
+    for (const l of r.layers) snapshots.add(l.chainId);
   }
   const result = collectInTx(store, { blobs, snapshots });
   // An image a container still holds (rmi -f) is untagged, not deleted.

@@ -25,6 +25,11 @@ export interface ImageRecord {
   updatedAt: number;
 }
 
+/** Every blob an image names: its index or manifest, manifest, config and layers. */
+export function blobsOf(img: ImageRecord): Digest[] {
+  return [img.digest, img.manifestDigest, img.configDigest, ...img.layers.map((l) => l.digest)];
+}
+
 interface Row {
   name: string; repository: string; tag: string | null; digest: string; manifest_digest: string; config_digest: string;
   platform: string; created: string | null; size: number; blob_size: number; layers: string; updated_at: number;
