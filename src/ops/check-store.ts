@@ -105,10 +105,12 @@ function containerProblems(ctx: OpsContext, store: Store): Problem[] {
     if (prefixes.has(id16)) continue;
     out.push({ kind: 'netns-orphan', message: `network namespace ${name} belongs to no container`, repair: () => removeNetns(join(netnsDir, name)) });
   }
-  // A container's root is mounted at containers/<id>/rootfs; anything else mounted in the store is a leak.
+  // skiff mounts only containers' roots, at containers/<id>/rootfs: any other mount under
+  // containers/ is a leak. Mounts elsewhere in the root (the root itself on its own disk, a
+  // filesystem an admin put under snapshots/) are the machine's, not skiff's to remove.
   const expected = new Set(records.map((c) => containerLayout(store.paths, c.id).rootfs));
-  for (const m of mountsUnder(store.paths.root)) {
-    if (expected.has(m) || m.startsWith(netnsDir)) continue;
+  for (const m of mountsUnder(store.paths.containers)) {
+    if (expected.has(m) || m === store.paths.containers) continue;
     out.push({ kind: 'mount-leaked', message: `${m} is mounted but belongs to no container`, repair: () => unmountOverlay(m) });
   }
   return out;

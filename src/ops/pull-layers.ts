@@ -13,6 +13,7 @@ import type { RegistryClient } from '../registry/client.js';
 import type { LayerRecord } from '../store/images.js';
 import type { Lease } from '../store/leases.js';
 import type { Store } from '../store/store.js';
+import { SpaceGuard, type SpaceReserve } from '../store/space-guard.js';
 import type { PullEvent } from './pull.js';
 import { type Applied, UnpackPool, type UnpackWorker } from './unpack-pool.js';
 
@@ -26,7 +27,7 @@ interface Task {
   applied: Applied;
 }
 
-export async function pullLayers(client: RegistryClient, store: Store, lease: Lease, repo: string, m: ImageManifest, config: ImageConfig, emit: (e: PullEvent) => void): Promise<LayerRecord[]> {
+export async function pullLayers(client: RegistryClient, store: Store, lease: Lease, repo: string, m: ImageManifest, config: ImageConfig, reserve: SpaceReserve, emit: (e: PullEvent) => void): Promise<LayerRecord[]> {
   const diffIds = config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
   const records: LayerRecord[] = m.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: diffIds[i]!, chainId: chains[i]! }));
@@ -56,6 +57,8 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
     userNamespace,
     opaqueXattr: format.opaqueXattr,
     label: record.digest,
+    root: store.paths.root,
+    reserve,
   });
 
   const startTask = async (i: number): Promise<Task> => {
@@ -79,6 +82,7 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
         .ingest({ mediaType: record.mediaType, digest: record.digest, size: record.size }, {
           open: (offset) => client.openBlob(repo, record.digest, offset),
           onData: (c) => worker.write(c),
+          space: new SpaceGuard(store.paths.root, reserve, `layer ${record.digest}`),
           onProgress: (n) => emit({ type: 'layer', digest: record.digest, status: 'downloading', current: n, total: record.size }),
         })
         .then(() => {

@@ -11,6 +11,7 @@ import type { Descriptor, ImageConfig, ImageManifest } from '../oci/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { ImageRecord } from '../store/images.js';
 import { type Lease, createLease } from '../store/leases.js';
+import { reserveFor } from '../store/space-guard.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, registryClient, withStore } from './context.js';
 import { pullLayers } from './pull-layers.js';
@@ -44,6 +45,8 @@ export function pull(ctx: OpsContext, opts: PullOptions): Promise<PullResult> {
 }
 
 async function pullWithLease(ctx: OpsContext, store: Store, lease: Lease, ref: Reference, platform: Platform, emit: (e: PullEvent) => void): Promise<PullResult> {
+  // Settled before any request: a bad SKIFF_MIN_FREE fails the pull at once.
+  const reserve = reserveFor(store.paths.root, ctx.env);
   const client = registryClient(ctx, ref.domain);
   const repo = ref.path;
   const top = await fetchManifest(client, store, lease, repo, ref.digest ?? ref.tag!);
@@ -71,7 +74,7 @@ async function pullWithLease(ctx: OpsContext, store: Store, lease: Lease, ref: R
   const configPlatform = normalizePlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) });
   emit({ type: 'resolved', reference: formatReference(ref), digest: top.digest, platform: formatPlatform(configPlatform), layers: manifest.layers.map((l) => ({ digest: l.digest, size: l.size })) });
 
-  const layers = await pullLayers(client, store, lease, repo, manifest, config, emit);
+  const layers = await pullLayers(client, store, lease, repo, manifest, config, reserve, emit);
   const blobSize = top.bytes + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0);
   const size = layers.reduce((n, l) => n + (store.snapshots.get(l.chainId)?.size ?? 0), 0);
   const image: ImageRecord = {

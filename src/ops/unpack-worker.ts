@@ -6,6 +6,7 @@ import { SkiffError, messageOf } from '../errors.js';
 import { LayerApplier } from '../oci/layer/applier.js';
 import { NeedLowersError } from '../oci/layer/merged-view.js';
 import { LayerUnpacker } from '../oci/layer/unpack.js';
+import { SpaceGuard } from '../store/space-guard.js';
 import type { ToWorker, FromWorker } from './unpack-protocol.js';
 
 const port = parentPort!;
@@ -35,7 +36,8 @@ async function finishApply(): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'start') {
     failed = false;
-    applier = new LayerApplier(m.tmp, m.lowers, { format: { opaqueXattr: m.opaqueXattr }, privileged: m.privileged, userNamespace: m.userNamespace });
+    const space = new SpaceGuard(m.root, m.reserve, `layer ${m.label}`);
+    applier = new LayerApplier(m.tmp, m.lowers, { format: { opaqueXattr: m.opaqueXattr }, privileged: m.privileged, userNamespace: m.userNamespace, space });
     unpacker = new LayerUnpacker(m.compression, applier, m.label);
     if (m.file === undefined) return;
     for await (const chunk of createReadStream(m.file, { highWaterMark: 1024 * 1024 })) {

@@ -26,6 +26,8 @@ export interface IngestOptions {
   onProgress?: (bytes: number) => void;
   /** How many times a broken or short download is resumed. */
   resumes?: number;
+  /** Charged the blob's size up front and each chunk before it is written. */
+  space?: { charge(bytes: number): void };
 }
 
 export class ContentStore {
@@ -83,6 +85,7 @@ export class ContentStore {
     const dest = blobPath(this.paths, desc.digest);
     const tmp = this.ingestFile(desc.digest);
     // Async writes: a slow disk must not stall the event loop, which other downloads share.
+    opts.space?.charge(desc.size);
     const fh = await open(tmp, 'wx', 0o600);
     const hash = createHash('sha256');
     let written = 0;
@@ -113,6 +116,7 @@ export class ContentStore {
               src.abort();
               throw new SkiffError('digest-mismatch', `blob ${desc.digest} is larger than its descriptor's ${desc.size} bytes`);
             }
+            opts.space?.charge(chunk.length);
             const stored = writeAll(fh, chunk);
             hash.update(chunk);
             written += chunk.length;

@@ -18,7 +18,7 @@ import { chainIds, type Digest } from '../../src/oci/digest.js';
 import { openStore } from '../../src/store/store.js';
 import { lgetxattr, llistxattr } from '../../src/sys/libc.js';
 import { runCli, tempRoot } from '../helpers/cli.js';
-import { MEDIA, pushBlob, pushImage, putManifest, sha256, type ImageInput } from '../helpers/push.js';
+import { MEDIA, pushImage, pushRawLayers, sha256, type ImageInput } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar, type TarSpec } from '../helpers/tar-writer.js';
 import { asObject, mountImage, readTree, type Node, d, f, l } from '../helpers/tree.js';
@@ -156,20 +156,8 @@ describe('pull: hostile layers leave the host untouched', () => {
   /** Pushes layers as given (any bytes, any media type): for broken compression. */
   async function pushRaw(layers: { blob: Buffer; mediaType: string; diffId: string }[]): Promise<Pushed> {
     const repo = `hostile/case${++seq}`;
-    const diffIds = layers.map((x) => x.diffId);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, config: {} }));
-    for (const x of layers) await pushBlob(reg.url, repo, x.blob);
-    await pushBlob(reg.url, repo, config);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA.ociManifest,
-        config: { mediaType: MEDIA.ociConfig, digest: sha256(config), size: config.length },
-        layers: layers.map((x) => ({ mediaType: x.mediaType, digest: sha256(x.blob), size: x.blob.length })),
-      }),
-    );
-    await putManifest(reg.url, repo, 'v1', manifest, MEDIA.ociManifest);
-    return { ref: `${reg.host}/${repo}:v1`, configDiffIds: diffIds as Digest[] };
+    await pushRawLayers(reg.url, repo, 'v1', layers);
+    return { ref: `${reg.host}/${repo}:v1`, configDiffIds: layers.map((x) => x.diffId) as Digest[] };
   }
 
   function numericSnapshots(): Set<string> {

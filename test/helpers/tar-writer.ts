@@ -224,3 +224,8 @@ export function makeTar(entries: TarSpec[], opts: { trailer?: boolean } = {}): B
 export function gzip(buf: Buffer): Buffer {
   return gzipSync(buf);
 }
+
+/** The header of a regular file of `size` bytes, for archives streamed rather than built in memory. */
+export function fileHeader(path: string, size: number): Buffer {
+  return header({ name: Buffer.from(path), mode: 0o644, uid: 0, gid: 0, size, mtime: DEFAULT_MTIME, typeflag: '0', linkname: Buffer.alloc(0), uname: '', gname: '', devmajor: 0, devminor: 0 });
+}

@@ -20,6 +20,8 @@ export interface ApplyOptions {
   privileged: boolean;
   /** Root in a rootless user namespace: ids within its map are kept, device nodes are left out. */
   userNamespace?: boolean;
+  /** Told before each entry (one inode) and each write, so a layer larger than the disk stops early. */
+  space?: { charge(bytes: number, inodes?: number): void };
 }
 
 /** chown to a tar entry's ids; an id the user namespace does not map is a clear error. */
@@ -104,6 +106,7 @@ export class LayerApplier implements TarSink {
     this.stats.entries++;
     this.current = h;
     try {
+      this.opts.space?.charge(0, 1);
       this.applyEntry(h);
     } catch (err) {
       throw wrap(err, h.path);
@@ -113,6 +116,7 @@ export class LayerApplier implements TarSink {
   data(chunk: Buffer): void {
     if (this.fd < 0) return;
     try {
+      this.opts.space?.charge(chunk.length);
       this.written += writeSync(this.fd, chunk);
     } catch (err) {
       throw wrap(err, this.current?.path ?? '');
