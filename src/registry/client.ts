@@ -64,6 +64,8 @@ export interface BlobStream {
   abort: () => void;
   /** The reader aborts the stream when no data came for this long (a stalled connection). */
   idleTimeoutMs: number;
+  /** The whole blob's length as the server states it (Content-Length or Content-Range), when it does. */
+  total?: number;
 }
 
 interface CachedToken { token: string; expiresAt: number }
@@ -151,7 +153,8 @@ export class RegistryClient {
         return this.openBlob(repo, digest, 0);
       }
     }
-    return { body: res.body as unknown as Readable, resumed, abort: () => ctl.abort(), idleTimeoutMs: this.timeoutMs };
+    const total = statedLength(res, resumed);
+    return { body: res.body as unknown as Readable, resumed, abort: () => ctl.abort(), idleTimeoutMs: this.timeoutMs, ...(total === undefined ? {} : { total }) };
   }
 
   async blobExists(repo: string, digest: Digest): Promise<boolean> {
@@ -428,3 +431,11 @@ async function statusError(method: string, url: string, res: Response, repo: str
   return new SkiffError('registry', `${method} ${redact(url)}: ${res.status} ${res.statusText}${detail}`);
 }
 
+
+/** A blob response's whole length: from Content-Range when resumed, else Content-Length, unless the body is re-encoded in transit. */
+function statedLength(res: Response, resumed: boolean): number | undefined {
+  const encoding = res.headers.get('content-encoding');
+  if (encoding && encoding !== 'identity') return undefined;
+  const text = resumed ? /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] : res.headers.get('content-length');
+  return text && /^\d+$/.test(text) ? Number(text) : undefined;
+}

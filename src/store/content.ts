@@ -16,6 +16,8 @@ export interface BlobSource {
   resumed: boolean;
   abort: () => void;
   idleTimeoutMs: number;
+  /** The whole blob's length as the source states it, when it does. */
+  total?: number;
 }
 
 export interface IngestOptions {
@@ -99,6 +101,10 @@ export class ContentStore {
       for (let attempt = 0; ; attempt++) {
         let failure: unknown;
         const src = await opts.open(written);
+        if (src.total !== undefined && src.total !== desc.size) {
+          src.abort();
+          throw new SkiffError('digest-mismatch', `blob ${desc.digest} is ${src.total} bytes, its descriptor says ${desc.size}`);
+        }
         let skip = src.resumed ? 0 : written;
         const watch = idleWatchdog(src.idleTimeoutMs, src.abort);
         try {

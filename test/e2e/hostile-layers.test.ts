@@ -154,9 +154,9 @@ describe('pull: hostile layers leave the host untouched', () => {
   }
 
   /** Pushes layers as given (any bytes, any media type): for broken compression. */
-  async function pushRaw(layers: { blob: Buffer; mediaType: string; diffId: string }[]): Promise<Pushed> {
+  async function pushRaw(layers: { blob: Buffer; mediaType: string; diffId: string; size?: number }[], opts: { configSize?: number } = {}): Promise<Pushed> {
     const repo = `hostile/case${++seq}`;
-    await pushRawLayers(reg.url, repo, 'v1', layers);
+    await pushRawLayers(reg.url, repo, 'v1', layers, opts);
     return { ref: `${reg.host}/${repo}:v1`, configDiffIds: layers.map((x) => x.diffId) as Digest[] };
   }
 
@@ -737,6 +737,27 @@ describe('pull: hostile layers leave the host untouched', () => {
     const tar = makeTar([{ path: 'plain', content: 'plain' }]);
     const pushed = await pushRaw([{ blob: tar, mediaType: MEDIA.ociLayerGzip, diffId: sha256(tar) }]);
     await check(o, pushed, { error: /layer sha256:[0-9a-f]{64} is not valid gzip: incorrect header check/, failingLayer: 0 });
+  });
+
+  test('a layer larger than its descriptor says fails before it is downloaded', async () => {
+    const o = makeOutside();
+    const tar = bigTar();
+    const pushed = await pushRaw([{ blob: tar, mediaType: MEDIA.ociLayer, diffId: sha256(tar), size: tar.length - 512 }]);
+    await check(o, pushed, { error: new RegExp(`blob sha256:[0-9a-f]{64} is ${tar.length} bytes, its descriptor says ${tar.length - 512}$`), failingLayer: 0 });
+  });
+
+  test('a layer smaller than its descriptor says fails before it is downloaded', async () => {
+    const o = makeOutside();
+    const tar = bigTar();
+    const pushed = await pushRaw([{ blob: tar, mediaType: MEDIA.ociLayer, diffId: sha256(tar), size: tar.length + 512 }]);
+    await check(o, pushed, { error: new RegExp(`blob sha256:[0-9a-f]{64} is ${tar.length} bytes, its descriptor says ${tar.length + 512}$`), failingLayer: 0 });
+  });
+
+  test('a config whose size is not its descriptor\'s fails', async () => {
+    const o = makeOutside();
+    const tar = makeTar([{ path: 'a', content: 'a' }]);
+    const pushed = await pushRaw([{ blob: tar, mediaType: MEDIA.ociLayer, diffId: sha256(tar) }], { configSize: 10 });
+    await check(o, pushed, { error: /size mismatch for sha256:[0-9a-f]{64}: expected 10 bytes, got \d+/, failingLayer: 0 });
   });
 
   test('garbage after the tar end marker is accepted', async () => {

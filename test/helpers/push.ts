@@ -212,8 +212,17 @@ export async function pushIndex(
   return { indexDigest, manifests };
 }
 
-/** Pushes layers as given (any bytes, any media type, any diff_id) under repo:tag: for broken or streamed blobs. */
-export async function pushRawLayers(registryUrl: string, repo: string, tag: string, layers: { blob: Buffer; mediaType: string; diffId: string }[]): Promise<void> {
+/**
+ * Pushes layers as given (any bytes, any media type, any diff_id) under repo:tag: for broken
+ * or streamed blobs. `size` and `configSize` replace the true sizes in the manifest.
+ */
+export async function pushRawLayers(
+  registryUrl: string,
+  repo: string,
+  tag: string,
+  layers: { blob: Buffer; mediaType: string; diffId: string; size?: number }[],
+  opts: { configSize?: number } = {},
+): Promise<void> {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((x) => x.diffId) }, config: {} }));
   for (const x of layers) await pushBlob(registryUrl, repo, x.blob);
   await pushBlob(registryUrl, repo, config);
@@ -221,8 +230,8 @@ export async function pushRawLayers(registryUrl: string, repo: string, tag: stri
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MEDIA.ociManifest,
-      config: { mediaType: MEDIA.ociConfig, digest: sha256(config), size: config.length },
-      layers: layers.map((x) => ({ mediaType: x.mediaType, digest: sha256(x.blob), size: x.blob.length })),
+      config: { mediaType: MEDIA.ociConfig, digest: sha256(config), size: opts.configSize ?? config.length },
+      layers: layers.map((x) => ({ mediaType: x.mediaType, digest: sha256(x.blob), size: x.size ?? x.blob.length })),
     }),
   );
   await putManifest(registryUrl, repo, tag, manifest, MEDIA.ociManifest);
