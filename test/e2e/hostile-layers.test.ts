@@ -18,7 +18,7 @@ import { chainIds, type Digest } from '../../src/oci/digest.js';
 import { openStore } from '../../src/store/store.js';
 import { lgetxattr, llistxattr } from '../../src/sys/libc.js';
 import { runCli, tempRoot } from '../helpers/cli.js';
-import { MEDIA, pushImage, pushRawLayers, sha256, type ImageInput } from '../helpers/push.js';
+import { MEDIA, pushImage, pushRawLayers, putManifest, sha256, type ImageInput } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar, type TarSpec } from '../helpers/tar-writer.js';
 import { asObject, mountImage, readTree, type Node, d, f, l } from '../helpers/tree.js';
@@ -758,6 +758,22 @@ describe('pull: hostile layers leave the host untouched', () => {
     const tar = makeTar([{ path: 'a', content: 'a' }]);
     const pushed = await pushRaw([{ blob: tar, mediaType: MEDIA.ociLayer, diffId: sha256(tar) }], { configSize: 10 });
     await check(o, pushed, { error: /size mismatch for sha256:[0-9a-f]{64}: expected 10 bytes, got \d+/, failingLayer: 0 });
+  });
+
+  test("an index entry whose manifest is not the entry's size fails", async () => {
+    const o = makeOutside();
+    const repo = `hostile/case${++seq}`;
+    const img = await pushImage(reg.url, repo, 'inner', { layers: [{ tar: makeTar([{ path: 'a', content: 'a' }]) }] });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.ociIndex,
+        manifests: [{ mediaType: MEDIA.ociManifest, digest: img.manifestDigest, size: img.manifest.length - 1, platform: { architecture: 'amd64', os: 'linux' } }],
+      }),
+    );
+    await putManifest(reg.url, repo, 'v1', index, MEDIA.ociIndex);
+    const pushed = { ref: `${reg.host}/${repo}:v1`, configDiffIds: img.diffIds as Digest[] };
+    await check(o, pushed, { error: new RegExp(`manifest ${img.manifestDigest} is ${img.manifest.length} bytes, its descriptor says ${img.manifest.length - 1}$`), failingLayer: 0 });
   });
 
   test('garbage after the tar end marker is accepted', async () => {
