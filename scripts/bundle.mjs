@@ -17,6 +17,9 @@ const common = {
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
+  // Less source to read and hash on every start; names stay, so stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // koffi's loader stays outside: src/sys/libc.ts loads its native module directly and keeps
   // koffi's index.js as the fallback. better-sqlite3's JavaScript is bundled and its addon
   // named by path (src/store/db.ts).

@@ -1,6 +1,5 @@
 // docker's "Are you sure? [y/N]" for destructive commands without --force. Only an explicit
 // yes proceeds; end of input (a script with no stdin) is a no.
-import { createInterface } from 'node:readline';
 import type { CliIO } from './io.js';
 
 export function confirm(io: CliIO, question: string): Promise<boolean> {
@@ -8,7 +7,8 @@ export function confirm(io: CliIO, question: string): Promise<boolean> {
   io.stderr.write(`${question} [y/N] `);
   if (!input) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const rl = createInterface({ input, terminal: false });
+    // Loaded here, not at start: only prune and rm questions read a line.
+    const rl = process.getBuiltinModule('node:readline').createInterface({ input, terminal: false });
     let answered = false;
     rl.once('line', (line) => {
       answered = true;

@@ -2,7 +2,7 @@
 // runtimes read as it is) with skiff's own facts in one extra top-level key. The list holds
 // the bridge plugin, with host-local IPAM, and portmap; masquerading and forwarding are
 // skiff's per-network rules (host-rules.ts), so no plugin has per-container rules to undo.
-import { createHash } from 'node:crypto';
+import { sha256Hasher } from '../sys/sha256.js';
 import { SkiffError } from '../errors.js';
 import type { NetworkList } from './cni.js';
 
@@ -58,7 +58,7 @@ export function defaultNetwork(): NetworkConfig {
   return {
     name: DEFAULT_NETWORK,
     // Stable, so that every root and every host agree on it.
-    id: createHash('sha256').update(`skiff network ${DEFAULT_NETWORK}`).digest('hex'),
+    id: sha256Hasher().update(`skiff network ${DEFAULT_NETWORK}`).digest('hex'),
     driver: 'bridge',
     bridge: 'skiff0',
     subnet: '10.89.0.0/16',

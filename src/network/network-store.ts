@@ -1,6 +1,6 @@
 // The networks of one config dir: a .conflist file each. Creating one is done under a lock,
 // so that two creates at once cannot both take a name or a subnet.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
@@ -97,7 +97,7 @@ export class NetworkStore {
       if (existing.some((n) => n.name === opts.name)) throw new SkiffError('conflict', `network ${opts.name} already exists`);
       const chosen = subnet ?? freeSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...hostRoutes().map((r) => r.subnet)]);
       if (subnet) checkFree(subnet, existing);
-      const id = randomBytes(32).toString('hex');
+      const id = randomHex(32);
       const n: NetworkConfig = {
         name: opts.name,
         id,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hasher } from '../sys/sha256.js';
 import { SkiffError } from '../errors.js';
 
 /** A validated `sha256:<64 lowercase hex>` string: safe to use as a path component. */
@@ -25,7 +25,7 @@ export function digestHex(d: Digest): string {
 }
 
 export function sha256(data: Buffer | string): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${sha256Hasher().update(data).digest('hex')}`;
 }
 
 /** chainID per image-spec: chain(L0)=diffID(L0); chain(Ln)=sha256(chain(Ln-1) + " " + diffID(Ln)). */

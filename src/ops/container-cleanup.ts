@@ -1,7 +1,7 @@
 // Taking a container apart: network, runc state, mount, then the record, then the files. A kill
 // before the record goes leaves a container `rm` finishes; after, a directory without a record,
 // which the next `ps` finishes (see releaseContainer).
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLayout } from '../runtime/container-layout.js';
 import { unmountOverlay } from '../runtime/overlay.js';
@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { detachNetwork } from './container-network.js';
 import { collectInTx, emptyTrash } from './gc.js';
 import { namesIn } from '../sys/read-dir.js';
+import { removeTree } from '../sys/remove-tree.js';
 
 /** The container's files: its root unmounted first, then its directory and conmon's. Idempotent. */
 function releaseFiles(store: Store, id: string): void {
@@ -20,9 +21,9 @@ function releaseFiles(store: Store, id: string): void {
   // into a mounted root (it would write whiteouts, or worse).
   unmountOverlay(l.rootfs);
   // A conmon that is still winding down may write its exit file and log while we delete:
-  // retried deletes cope with entries that appear under them.
-  rmSync(l.conmonDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
-  rmSync(l.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  // removeTree falls back to retried deletes, which cope with entries that appear under them.
+  removeTree(l.conmonDir);
+  removeTree(l.dir);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Generated names in docker's adjective_noun style, for containers run without --name.
-import { randomInt } from 'node:crypto';
+import { randomBelow } from '../sys/random.js';
 
 const ADJECTIVES = [
   'agile', 'bold', 'brave', 'bright', 'calm', 'clever', 'cool', 'crisp', 'eager', 'fair', 'fast', 'gentle', 'happy', 'keen',
@@ -13,7 +13,7 @@ const NOUNS = [
 ];
 
 export function randomName(): string {
-  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NOUNS[randomInt(NOUNS.length)]}`;
+  return `${ADJECTIVES[randomBelow(ADJECTIVES.length)]}_${NOUNS[randomBelow(NOUNS.length)]}`;
 }
 
 /** Docker's rule for names: a letter or digit first, then letters, digits, _ . - */

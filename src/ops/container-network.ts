@@ -2,7 +2,7 @@
 // network's bridge), torn down after it exits or is removed. Teardown is idempotent and uses
 // what ADD was given and returned, kept in the container's directory, so a later command can
 // finish it whatever became of the network's config since.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type CniResult, type CniRuntime, cniAdd, cniDel, pluginsRunningFor } from '../network/cni.js';
@@ -50,7 +50,7 @@ export function attachNetwork(store: Store, c: Container, network: NetworkConfig
     // Who attaches is written before anything is made: a command that finds the namespace
     // while this one is still at work must see that its owner lives, and leave it be.
     const owner = { pid: process.pid, start: processStat('self')?.start ?? null };
-    const attachment = randomBytes(8).toString('hex');
+    const attachment = randomHex(8);
     const base: AttachedNetwork = { network: network.name, attachment, ...(list ? { list } : {}), ports, owner };
     writeAttached(l, base);
     try {

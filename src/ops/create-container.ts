@@ -1,6 +1,6 @@
 // create: a record first, then the rootfs mount and the bundle. The record comes first so that
 // whatever a killed create leaves on disk belongs to a container that `rm` can find.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { basename } from 'node:path';
@@ -24,7 +24,7 @@ import type { Store } from '../store/store.js';
 import { NAME_PATTERN, randomName } from './container-names.js';
 import type { Container, ContainerSpec, CreateOptions } from './container-options.js';
 import { type OpsContext, withStore } from './context.js';
-import { type PullEvent, pull } from './pull.js';
+import type { PullEvent } from './pull.js';
 import { releaseContainer } from './container-cleanup.js';
 import { findImage } from './resolve-image.js';
 import { requireContainer } from './find-container.js';
@@ -52,6 +52,8 @@ export async function createContainer(ctx: OpsContext, asked: CreateOptions, hoo
   }
   if (opts.pull === 'always' || (opts.pull === 'missing' && (!local || otherPlatform))) {
     if (opts.pull === 'missing') hooks.onPullStart?.(opts.image);
+    // Loaded only to pull: the registry client and unpack workers are no part of most runs.
+    const { pull } = await import('./pull.js');
     await pull(ctx, {
       reference: opts.image,
       ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
@@ -71,13 +73,13 @@ export async function createContainer(ctx: OpsContext, asked: CreateOptions, hoo
 }
 
 function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFromFiles: string[]): Container {
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex(32);
   const { image, config } = insertRecord(store, id, opts);
   const layout = containerLayout(store.paths, id);
   try {
     const spec = prepareBundle(store, layout, image, config, opts, envFromFiles, ctx.env);
-    store.containers.setSpec(id, spec, spec.process.args);
-    return store.containers.get(id)!;
+      store.containers.setSpec(id, spec, spec.process.args);
+      return store.containers.get(id)!;
   } catch (err) {
     try {
       releaseContainer(store, id);
@@ -91,7 +93,7 @@ function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFr
 /** Reserves the name and pins the image's layers in one transaction, before any file exists. */
 function insertRecord(store: Store, id: string, opts: CreateOptions): { image: ImageRecord; config: ImageConfig } {
   for (let attempt = 0; ; attempt++) {
-    const name = opts.name ?? (attempt < 5 ? randomName() : `${randomName()}_${randomBytes(2).toString('hex')}`);
+    const name = opts.name ?? (attempt < 5 ? randomName() : `${randomName()}_${randomHex(2)}`);
     try {
       return immediate(store.db, () => {
         const found = findImage(store, opts.image);

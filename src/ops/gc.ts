@@ -1,7 +1,6 @@
 // Removes content and snapshots no image references and no live lease protects. Runs inside
 // the caller's write transaction for the bookkeeping; directory trees are renamed to trash
 // there and deleted after commit, so the lock is held only for cheap operations.
-import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
@@ -9,6 +8,7 @@ import { leasedKeys } from '../store/leases.js';
 import { blobsOf } from '../store/images.js';
 import { snapshotDir } from '../store/paths.js';
 import type { Store } from '../store/store.js';
+import { randomHex } from '../sys/random.js';
 
 export interface GcCandidates {
   blobs: Set<Digest>;
@@ -45,7 +45,7 @@ export function collectInTx(store: Store, cand: GcCandidates): GcResult {
     const row = store.db.prepare('SELECT id FROM snapshots WHERE chain_id = ?').get(c) as { id: number } | undefined;
     if (!row) continue;
     store.db.prepare('DELETE FROM snapshots WHERE id = ?').run(row.id);
-    const trash = join(store.paths.snapshots, `trash-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const trash = join(store.paths.snapshots, `trash-${process.pid}-${randomHex(4)}`);
     try {
       renameSync(snapshotDir(store.paths, row.id), trash);
       out.trash.push(trash);

@@ -1,8 +1,9 @@
 // Content-addressed blobs: downloads stream into an ingest file, are hashed on the way, size-
 // and digest-checked, fsynced and renamed into place. A blob that already exists is success.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
+import { sha256Hasher } from '../sys/sha256.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { type Digest, digestHex, sha256 } from '../oci/digest.js';
@@ -88,8 +89,9 @@ export class ContentStore {
     const tmp = this.ingestFile(desc.digest);
     // Async writes: a slow disk must not stall the event loop, which other downloads share.
     opts.space?.charge(desc.size);
-    const fh = await open(tmp, 'wx', 0o600);
-    const hash = createHash('sha256');
+    // node:fs/promises is loaded on first use: most commands never download.
+    const fh = await process.getBuiltinModule('node:fs/promises').open(tmp, 'wx', 0o600);
+    const hash = sha256Hasher();
     let written = 0;
     let closed = false;
     // A consumer (the layer unpacker) that fails stops receiving data, but the download goes on
@@ -167,7 +169,7 @@ export class ContentStore {
 
   /** A per-process ingest file: concurrent pulls of one blob each write their own, the rename makes one copy. */
   private ingestFile(d: Digest): string {
-    return join(this.paths.ingest, `${digestHex(d)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    return join(this.paths.ingest, `${digestHex(d)}.${process.pid}.${randomHex(4)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Leases protect what an operation is still working on (blobs being downloaded, snapshots
 // being unpacked, before any image references them) from a concurrent rmi or prune.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
 import { type Db, immediate } from './db.js';
 
 export type LeaseKind = 'blob' | 'snapshot';
@@ -23,7 +23,7 @@ export class Lease {
 }
 
 export function createLease(db: Db): Lease {
-  const id = randomBytes(8).toString('hex');
+  const id = randomHex(8);
   immediate(db, () => {
     db.prepare('INSERT INTO leases (id, pid, created_at) VALUES (?, ?, ?)').run(id, process.pid, Date.now());
   });

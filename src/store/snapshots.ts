@@ -1,7 +1,7 @@
 // Unpacked layers, one directory per chainID, shared by every image that has that chain.
 // A snapshot is unpacked into a private tmp directory and becomes visible only by a rename
 // inside a write transaction, so a killed unpack never looks complete.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.js';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
@@ -31,7 +31,7 @@ export class SnapshotStore {
 
   /** A fresh private directory to unpack into. Its name says which process owns it. */
   prepare(): string {
-    const dir = join(this.paths.snapshots, `tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const dir = join(this.paths.snapshots, `tmp-${process.pid}-${randomHex(4)}`);
     mkdirSync(dir, { mode: 0o755 });
     return dir;
   }
@@ -66,7 +66,7 @@ export class SnapshotStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      const trash = join(this.paths.snapshots, `trash-${process.pid}-${randomBytes(4).toString('hex')}`);
+      const trash = join(this.paths.snapshots, `trash-${process.pid}-${randomHex(4)}`);
       renameSync(dest, trash);
       renameSync(tmp, dest);
       return trash;

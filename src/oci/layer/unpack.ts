@@ -1,6 +1,6 @@
 // Feeds a layer blob (compressed as its media type says) through the tar parser into the
 // applier, hashing the uncompressed stream to check it against the config's diff_id.
-import { createHash } from 'node:crypto';
+import { sha256Hasher } from '../../sys/sha256.js';
 import { once } from 'node:events';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { SkiffError, messageOf } from '../../errors.js';
@@ -11,7 +11,7 @@ import type { ApplyStats, LayerApplier } from './applier.js';
 import { NeedLowersError } from './merged-view.js';
 
 export class LayerUnpacker {
-  private readonly hash = createHash('sha256');
+  private readonly hash = sha256Hasher();
   private readonly parser: TarParser;
   private readonly gunzip: Gunzip | undefined;
   private failure: unknown;
