@@ -78,8 +78,8 @@ function createInStore(store: Store, ctx: OpsContext, opts: CreateOptions, envFr
   const layout = containerLayout(store.paths, id);
   try {
     const spec = prepareBundle(store, layout, image, config, opts, envFromFiles, ctx.env);
-      store.containers.setSpec(id, spec, spec.process.args);
-      return store.containers.get(id)!;
+    store.containers.setSpec(id, spec, spec.process.args);
+    return store.containers.get(id)!;
   } catch (err) {
     try {
       releaseContainer(store, id);

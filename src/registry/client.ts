@@ -431,7 +431,6 @@ async function statusError(method: string, url: string, res: Response, repo: str
   return new SkiffError('registry', `${method} ${redact(url)}: ${res.status} ${res.statusText}${detail}`);
 }
 
-
 /** A blob response's whole length: from Content-Range when resumed, else Content-Length, unless the body is re-encoded in transit. */
 function statedLength(res: Response, resumed: boolean): number | undefined {
   const encoding = res.headers.get('content-encoding');

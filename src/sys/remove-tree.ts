@@ -8,8 +8,9 @@ import { join } from 'node:path';
 export function removeTree(path: string): void {
   try {
     removeFast(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+  } catch {
+    // Whatever stopped the walk (an entry gone or added under it, a missing tree), rmSync
+    // finishes the job or reports what truly cannot be removed.
     rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   }
 }
