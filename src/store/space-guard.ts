@@ -3,7 +3,9 @@
 // larger than the disk (a "zip bomb"). Writers charge what they are about to write; the guard
 // asks the filesystem how much is left and stops the pull while a reserve is still free, so
 // the host's other users of the disk never see it full. The reserve is 5% of the filesystem,
-// at most 1 GiB (and 5% of its inodes, at most 50,000), or SKIFF_MIN_FREE.
+// at most 256 MiB (and 5% of its inodes, at most 10,000), or SKIFF_MIN_FREE: enough that other
+// writers on the disk keep working, small enough that a nearly full disk still takes an image
+// that fits (docker and podman keep no reserve at all).
 import { SkiffError } from '../errors.js';
 import { freeSpace } from '../sys/free-space.js';
 
@@ -15,8 +17,8 @@ export interface SpaceReserve {
 /** How often the filesystem is asked at most: between checks, a writer may write this much. */
 const CHECK_BYTES = 16 * 1024 * 1024;
 const CHECK_INODES = 1000;
-const DEFAULT_BYTES = 1024 ** 3;
-const DEFAULT_INODES = 50_000;
+const DEFAULT_BYTES = 256 * 1024 ** 2;
+const DEFAULT_INODES = 10_000;
 const SHARE = 0.05;
 
 /** The reserve to keep on the filesystem holding dir: SKIFF_MIN_FREE (bytes, k/m/g/t, or a percentage) or the default. */

@@ -11,8 +11,8 @@ const total = fs.blocks * fs.bsize;
 const free = fs.bavail * fs.bsize;
 
 describe('reserveFor', () => {
-  test('defaults to 5% of the filesystem, at most 1 GiB, and 5% of its inodes, at most 50,000', () => {
-    assert.deepEqual(reserveFor(dir, {}), { bytes: Math.min(1024 ** 3, Math.floor(total * 0.05)), inodes: Math.min(50_000, Math.floor(fs.files * 0.05)) });
+  test('defaults to 5% of the filesystem, at most 256 MiB, and 5% of its inodes, at most 10,000', () => {
+    assert.deepEqual(reserveFor(dir, {}), { bytes: Math.min(256 * 1024 ** 2, Math.floor(total * 0.05)), inodes: Math.min(10_000, Math.floor(fs.files * 0.05)) });
   });
 
   test('SKIFF_MIN_FREE takes bytes, binary units with or without i/b, and percentages', () => {
