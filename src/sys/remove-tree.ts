@@ -2,15 +2,17 @@
 // use, which costs a `run --rm` more than the few entries of its container's directory do:
 // this walks the tree directly and leaves anything unusual (a busy entry, one that appears
 // while we delete) to rmSync and its retries.
-import { type Dirent, readdirSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function removeTree(path: string): void {
   try {
     removeFast(path);
-  } catch {
-    // Whatever stopped the walk (an entry gone or added under it, a missing tree), rmSync
-    // finishes the job or reports what truly cannot be removed.
+  } catch (err) {
+    // Nothing there (a foreground container has no conmon directory): done.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(path)) return;
+    // Whatever else stopped the walk (an entry gone or added under it), rmSync finishes the
+    // job or reports what truly cannot be removed.
     rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   }
 }
