@@ -27,7 +27,7 @@ interface Task {
   applied: Applied;
 }
 
-export async function pullLayers(client: RegistryClient, store: Store, lease: Lease, repo: string, m: ImageManifest, config: ImageConfig, reserve: SpaceReserve, emit: (e: PullEvent) => void): Promise<LayerRecord[]> {
+export async function pullLayers(client: RegistryClient, store: Store, lease: Lease, repo: string, m: ImageManifest, config: ImageConfig, reserves: { snapshots: SpaceReserve; ingest: SpaceReserve }, emit: (e: PullEvent) => void): Promise<LayerRecord[]> {
   const diffIds = config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
   const records: LayerRecord[] = m.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: diffIds[i]!, chainId: chains[i]! }));
@@ -57,8 +57,8 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
     userNamespace,
     opaqueXattr: format.opaqueXattr,
     label: record.digest,
-    root: store.paths.root,
-    reserve,
+    spaceDir: store.paths.snapshots,
+    reserve: reserves.snapshots,
   });
 
   const startTask = async (i: number): Promise<Task> => {
@@ -82,7 +82,7 @@ export async function pullLayers(client: RegistryClient, store: Store, lease: Le
         .ingest({ mediaType: record.mediaType, digest: record.digest, size: record.size }, {
           open: (offset) => client.openBlob(repo, record.digest, offset),
           onData: (c) => worker.write(c),
-          space: new SpaceGuard(store.paths.root, reserve, `layer ${record.digest}`),
+          space: new SpaceGuard(store.paths.ingest, reserves.ingest, `layer ${record.digest}`),
           onProgress: (n) => emit({ type: 'layer', digest: record.digest, status: 'downloading', current: n, total: record.size }),
         })
         .then(() => {

@@ -45,8 +45,9 @@ export function pull(ctx: OpsContext, opts: PullOptions): Promise<PullResult> {
 }
 
 async function pullWithLease(ctx: OpsContext, store: Store, lease: Lease, ref: Reference, platform: Platform, emit: (e: PullEvent) => void): Promise<PullResult> {
-  // Settled before any request: a bad SKIFF_MIN_FREE fails the pull at once.
-  const reserve = reserveFor(store.paths.root, ctx.env);
+  // Settled before any request: a bad SKIFF_MIN_FREE fails the pull at once. Each reserve is
+  // taken on the filesystem written to: snapshots/ or content/ may be mounted apart from the root.
+  const reserves = { snapshots: reserveFor(store.paths.snapshots, ctx.env), ingest: reserveFor(store.paths.ingest, ctx.env) };
   const client = registryClient(ctx, ref.domain);
   const repo = ref.path;
   const top = await fetchManifest(client, store, lease, repo, ref.digest ?? ref.tag!);
@@ -74,7 +75,7 @@ async function pullWithLease(ctx: OpsContext, store: Store, lease: Lease, ref: R
   const configPlatform = normalizePlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) });
   emit({ type: 'resolved', reference: formatReference(ref), digest: top.digest, platform: formatPlatform(configPlatform), layers: manifest.layers.map((l) => ({ digest: l.digest, size: l.size })) });
 
-  const layers = await pullLayers(client, store, lease, repo, manifest, config, reserve, emit);
+  const layers = await pullLayers(client, store, lease, repo, manifest, config, reserves, emit);
   const blobSize = top.bytes + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0);
   const size = layers.reduce((n, l) => n + (store.snapshots.get(l.chainId)?.size ?? 0), 0);
   const image: ImageRecord = {

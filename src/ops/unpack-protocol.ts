@@ -6,7 +6,7 @@ import type { SpaceReserve } from '../store/space-guard.js';
 
 export type ToWorker =
   /** lowers null: apply speculatively (parents not unpacked yet). file: read the blob from there, else 'data' messages follow. */
-  | { type: 'start'; tmp: string; lowers: string[] | null; compression: Compression; privileged: boolean; userNamespace: boolean; opaqueXattr: string; label: string; file?: string; root: string; reserve: SpaceReserve }
+  | { type: 'start'; tmp: string; lowers: string[] | null; compression: Compression; privileged: boolean; userNamespace: boolean; opaqueXattr: string; label: string; file?: string; spaceDir: string; reserve: SpaceReserve }
   | { type: 'data'; chunk: Uint8Array }
   | { type: 'end' }
   | { type: 'complete'; lowers: string[] };

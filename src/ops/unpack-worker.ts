@@ -36,7 +36,7 @@ async function finishApply(): Promise<void> {
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'start') {
     failed = false;
-    const space = new SpaceGuard(m.root, m.reserve, `layer ${m.label}`);
+    const space = new SpaceGuard(m.spaceDir, m.reserve, `layer ${m.label}`);
     applier = new LayerApplier(m.tmp, m.lowers, { format: { opaqueXattr: m.opaqueXattr }, privileged: m.privileged, userNamespace: m.userNamespace, space });
     unpacker = new LayerUnpacker(m.compression, applier, m.label);
     if (m.file === undefined) return;

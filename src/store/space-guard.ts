@@ -44,7 +44,7 @@ export class SpaceGuard {
   private bytesLeft = 0;
   private inodesLeft = 0;
 
-  /** dir: skiff's root (any path on the filesystem); what: the thing being written, for the error ("layer sha256:…"). */
+  /** dir: where the writes go (its filesystem is asked); what: the thing being written, for the error ("layer sha256:…"). */
   constructor(private readonly dir: string, private readonly reserve: SpaceReserve, private readonly what: string) {}
 
   /** Call before writing `bytes` and creating `inodes`: throws once that would eat into the reserve. */

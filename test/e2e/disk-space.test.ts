@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { constants as zc, gzipSync, createGzip } from 'node:zlib';
@@ -40,11 +40,13 @@ async function zeroBomb(size: number): Promise<{ blob: Buffer; diffId: string }>
   return { blob: Buffer.concat(out), diffId: `sha256:${hash.digest('hex')}` };
 }
 
-/** A store root on its own tmpfs of TMPFS_SIZE bytes (and `inodes` inodes when given). */
-function tmpfsRoot(inodes?: number): { root: string; cleanup: () => void } {
+/** A store root whose `sub` directory (the root itself when '') is its own tmpfs of TMPFS_SIZE bytes (and `inodes` inodes when given). */
+function tmpfsRoot(inodes?: number, sub = ''): { root: string; cleanup: () => void } {
   const t = tempRoot();
+  const at = join(t.root, sub);
+  mkdirSync(at, { recursive: true });
   const opts = [`size=${TMPFS_SIZE}`, 'mode=0700', ...(inodes ? [`nr_inodes=${inodes}`] : [])].join(',');
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'skiff-test', t.root], { encoding: 'utf8' });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'skiff-test', at], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return t;
 }
@@ -64,8 +66,8 @@ describe('pull: layers larger than the disk', () => {
     for (const r of roots) r.cleanup();
   });
 
-  function freshRoot(inodes?: number): string {
-    const r = tmpfsRoot(inodes);
+  function freshRoot(inodes?: number, sub = ''): string {
+    const r = tmpfsRoot(inodes, sub);
     roots.push(r);
     return r.root;
   }
@@ -76,7 +78,7 @@ describe('pull: layers larger than the disk', () => {
   }
 
   /** The pull fails with one error line matching `error`; nothing of it is kept; the store still works. */
-  async function refused(root: string, ref: string, error: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  async function refused(root: string, ref: string, error: RegExp, env: NodeJS.ProcessEnv = {}, disk = root): Promise<void> {
     const res = await runCli(['--root', root, 'pull', ref], env);
     assert.equal(res.code, 125, `expected a failure, got ${res.code}: ${res.stdout}${res.stderr}`);
     const errors = res.stderr.trimEnd().split('\n').filter((l) => l.startsWith('skiff: '));
@@ -92,7 +94,7 @@ describe('pull: layers larger than the disk', () => {
     assert.equal(check.code, 0, check.stdout + check.stderr);
 
     // Whatever the failed pull wrote is gone: nearly the whole tmpfs is free again.
-    const fs = statfsSync(root);
+    const fs = statfsSync(disk);
     assert.ok(fs.bavail * fs.bsize > TMPFS_SIZE - 8 * MiB, `only ${fs.bavail * fs.bsize} bytes free after the failed pull`);
     const run = await runCli(['--root', root, 'run', '--rm', '--network', 'none', busybox, 'sh', '-c', 'echo still works']);
     assert.equal(run.code, 0, run.stderr);
@@ -105,6 +107,14 @@ describe('pull: layers larger than the disk', () => {
     assert.ok(bomb.blob.length < 2 * MiB, `the bomb is ${bomb.blob.length} bytes`);
     const ref = await push('bomb', [{ blob: bomb.blob, mediaType: MEDIA.ociLayerGzip, diffId: bomb.diffId }]);
     await refused(root, ref, /^skiff: layer sha256:[0-9a-f]{64} does not fit in .+: writing on would leave less than the [\d.]+ MB skiff keeps free \(SKIFF_MIN_FREE sets that\)$/);
+  });
+
+  test('the reserve is kept on the filesystem written to: snapshots/ on its own small disk', async () => {
+    const root = freshRoot(undefined, 'snapshots');
+    const bomb = await zeroBomb(256 * MiB);
+    const ref = await push('bomb-snapshots', [{ blob: bomb.blob, mediaType: MEDIA.ociLayerGzip, diffId: bomb.diffId }]);
+    const snapshots = join(root, 'snapshots');
+    await refused(root, ref, new RegExp(`^skiff: layer sha256:[0-9a-f]{64} does not fit in ${snapshots}: writing on would leave less than`), {}, snapshots);
   });
 
   test('a layer with more files than the filesystem has inodes stops while some are left', async () => {
