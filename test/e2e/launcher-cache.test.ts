@@ -3,7 +3,7 @@
 // has, and made again when it is unreadable. Run on a copy of the launcher and bundle, so the
 // suite's own cache is not touched.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,14 @@ describe('launcher code cache', () => {
     assert.deepEqual(readFileSync(cache), bytes);
     skiff('--root', root, 'ps', '-a');
     assert.equal(header(), '- images ps');
+  });
+
+  test('a word that is no command name is kept as "-", so the header stays one clean line', () => {
+    const before = header();
+    const res = spawnSync(process.execPath, [join(dir, 'bin', 'skiff'), 'no$such\ncommand'], { encoding: 'utf8' });
+    assert.notEqual(res.status, 0);
+    assert.match(res.stderr, /^skiff: /);
+    assert.equal(header(), before.split(' ').includes('-') ? before : `${before} -`);
   });
 
   test('an unreadable cache (another layout, torn) is made again and the command still works', () => {
