@@ -14,6 +14,8 @@ export type ErrorKind =
   | 'unsupported'
   | 'hostile-layer'
   | 'store'
+  /** The disk skiff writes to is down to its reserve (src/store/space-guard.ts). */
+  | 'no-space'
   | 'internal';
 
 export class SkiffError extends Error {

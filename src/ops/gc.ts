@@ -4,7 +4,8 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../oci/digest.js';
-import { leasedKeys } from '../store/leases.js';
+import { type Lease, leasedKeys } from '../store/leases.js';
+import { immediate } from '../store/db.js';
 import { blobsOf } from '../store/images.js';
 import { snapshotDir } from '../store/paths.js';
 import type { Store } from '../store/store.js';
@@ -55,6 +56,20 @@ export function collectInTx(store: Store, cand: GcCandidates): GcResult {
     out.snapshots.push(c);
   }
   return out;
+}
+
+/**
+ * Ends a lease and frees what it protected that nothing else holds (a verified blob, a layer
+ * of an image that never got its name), in one transaction so no other lease slips between.
+ */
+export function releaseAndCollect(store: Store, lease: Lease): void {
+  emptyTrash(
+    immediate(store.db, () => {
+      const held = lease.resources();
+      lease.release();
+      return collectInTx(store, { blobs: held.blob as Set<Digest>, snapshots: held.snapshot as Set<Digest> });
+    }),
+  );
 }
 
 export function emptyTrash(r: GcResult): void {

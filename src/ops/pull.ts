@@ -15,6 +15,7 @@ import { reserveFor } from '../store/space-guard.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, registryClient, withStore } from './context.js';
 import { pullLayers } from './pull-layers.js';
+import { releaseAndCollect } from './gc.js';
 
 export type PullEvent =
   | { type: 'resolved'; reference: string; digest: Digest; platform: string; layers: { digest: Digest; size: number }[] }
@@ -38,6 +39,11 @@ export function pull(ctx: OpsContext, opts: PullOptions): Promise<PullResult> {
     const lease = createLease(store.db);
     try {
       return await pullWithLease(ctx, store, lease, ref, platform, opts.onEvent ?? (() => {}));
+    } catch (err) {
+      // A pull stopped for want of space gives back what it stored: keeping its finished
+      // blobs and layers would leave the disk fuller than before the pull.
+      if (err instanceof SkiffError && err.kind === 'no-space') releaseAndCollect(store, lease);
+      throw err;
     } finally {
       lease.release();
     }

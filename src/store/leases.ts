@@ -15,6 +15,14 @@ export class Lease {
     });
   }
 
+  /** What this lease protects, by kind. */
+  resources(): Record<LeaseKind, Set<string>> {
+    const out: Record<LeaseKind, Set<string>> = { blob: new Set(), snapshot: new Set() };
+    const rows = this.db.prepare('SELECT kind, key FROM lease_resources WHERE lease_id = ?').all(this.id) as { kind: LeaseKind; key: string }[];
+    for (const r of rows) out[r.kind].add(r.key);
+    return out;
+  }
+
   release(): void {
     immediate(this.db, () => {
       this.db.prepare('DELETE FROM leases WHERE id = ?').run(this.id);

@@ -65,7 +65,7 @@ export class SpaceGuard {
   }
 
   private full(left: string): SkiffError {
-    return new SkiffError('store', `${this.what} does not fit in ${this.dir}: writing on would leave ${left} skiff keeps free (SKIFF_MIN_FREE sets that)`);
+    return new SkiffError('no-space', `${this.what} does not fit in ${this.dir}: writing on would leave ${left} skiff keeps free (SKIFF_MIN_FREE sets that)`);
   }
 }
 

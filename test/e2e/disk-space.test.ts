@@ -92,6 +92,8 @@ describe('pull: layers larger than the disk', () => {
     assertStoreClean(root);
     const check = await runCli(['--root', root, 'system', 'check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
+    // What the pull had finished (a verified blob, lower layers) went with it: the disk is not fuller than before.
+    assert.doesNotMatch(check.stdout + check.stderr, /unreferenced/, 'the failed pull left content behind');
 
     // Whatever the failed pull wrote is gone: nearly the whole tmpfs is free again.
     const fs = statfsSync(disk);
