@@ -11,17 +11,20 @@ export class PullProgress {
   private readonly layers = new Map<string, LayerState>();
   private spinner: Ora | undefined;
   private readonly tty: boolean;
+  /** Settles once the spinner is drawing (or will not be): a pull can end before ora has loaded. */
+  private readonly ready: Promise<void>;
 
   constructor(private readonly io: CliIO) {
     // A terminal that reports no width (a pty nobody sized) cannot be redrawn in place: ora
     // would divide by its zero columns.
     this.tty = Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb' && (io.stderr.columns ?? 0) > 0;
-    if (this.tty) {
-      // ora is loaded only when it will draw.
-      void import('ora').then(({ default: ora }) => {
-        this.spinner = ora({ stream: this.io.stderr as NodeJS.WriteStream, isEnabled: true, color: this.io.env.NO_COLOR === undefined ? 'cyan' : false }).start('resolving');
-      });
-    }
+    // ora is loaded only when it will draw.
+    this.ready = this.tty
+      ? import('ora').then(({ default: ora }) => {
+          this.spinner = ora({ stream: this.io.stderr as NodeJS.WriteStream, isEnabled: true, color: this.io.env.NO_COLOR === undefined ? 'cyan' : false }).start('resolving');
+          this.render();
+        }).catch(() => undefined) // no spinner then; the pull itself is not at stake
+      : Promise.resolve();
   }
 
   event(e: PullEvent): void {
@@ -41,11 +44,13 @@ export class PullProgress {
     else if (changed && e.status !== 'waiting') err(this.io, `${shortId(e.digest)}: ${label(e.status)}`);
   }
 
-  finish(): void {
-    if (this.spinner) this.spinner.stopAndPersist({ symbol: '✔', text: this.text('pulled') });
+  async finish(): Promise<void> {
+    await this.ready;
+    this.spinner?.stopAndPersist({ symbol: '✔', text: this.text('pulled') });
   }
 
-  fail(): void {
+  async fail(): Promise<void> {
+    await this.ready;
     this.spinner?.stop();
   }
 

@@ -11,7 +11,7 @@ export function addCreate(cmd: Command, io: CliIO): Command {
       checkCidfile(f.cidfile);
       const hooks = pullHooks(io);
       const ctr = await (await import('../ops/create-container.js')).createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
-      hooks.progress()?.finish();
+      await hooks.progress()?.finish();
       if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });
       out(io, ctr.id);
     },

@@ -19,11 +19,11 @@ export function registerPull(program: Command, io: CliIO): void {
           ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
           ...(progress ? { onEvent: (e) => progress.event(e) } : {}),
         });
-        progress?.finish();
+        await progress?.finish();
         if (!opts.quiet) out(io, `Digest: ${res.image.digest}`);
         out(io, res.reference);
       } catch (e) {
-        progress?.fail();
+        await progress?.fail();
         throw e;
       }
     });

@@ -47,8 +47,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
             detach: Boolean(f.detach),
             stdio: foregroundStdio(io, opts.interactive),
             output: { stdout: io.stdout, stderr: io.stderr },
-            onCreated: (ctr) => {
-              hooks.progress()?.finish();
+            onCreated: async (ctr) => {
+              await hooks.progress()?.finish();
               if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });
             },
             onChild: (child) => {

@@ -18,7 +18,7 @@ export interface StartRequest {
   /** Foreground only: the runc child, so the caller can forward signals and pipe output. */
   onChild?: (child: ChildProcess) => void;
   /** Called once the container record exists (docker prints the ID of a detached one). */
-  onCreated?: (c: Container) => void;
+  onCreated?: (c: Container) => void | Promise<void>;
 }
 
 /**
@@ -44,7 +44,7 @@ export function runContainer(ctx: OpsContext, opts: CreateOptions, req: StartReq
   // One store for both halves (see withStore).
   return withStore(ctx, async () => {
     const container = await createContainer(ctx, opts, hooks);
-    req.onCreated?.(container);
+    await req.onCreated?.(container);
     const exitCode = await startContainer(ctx, container, req, true);
     return { container, exitCode };
   });
