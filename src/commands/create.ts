@@ -10,7 +10,14 @@ export function addCreate(cmd: Command, io: CliIO): Command {
     async (image: string, args: string[], f: CreateFlags, c: Command) => {
       checkCidfile(f.cidfile);
       const hooks = pullHooks(io);
-      const ctr = await (await import('../ops/create-container.js')).createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
+      let ctr;
+      try {
+        ctr = await (await import('../ops/create-container.js')).createContainer(opsContext(c, io), toCreateOptions(image, args, f), hooks);
+      } catch (e) {
+        // A spinner left drawing would keep this process alive.
+        await hooks.progress()?.fail();
+        throw e;
+      }
       await hooks.progress()?.finish();
       if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });
       out(io, ctr.id);

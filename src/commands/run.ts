@@ -59,6 +59,10 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         );
         if (f.detach) out(io, res.container.id);
         else setExit(res.exitCode ?? 0);
+      } catch (e) {
+        // A spinner left drawing would keep this process alive.
+        await hooks.progress()?.fail();
+        throw e;
       } finally {
         detachIO?.();
       }

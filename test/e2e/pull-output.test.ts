@@ -94,6 +94,25 @@ describe('pull and images output', () => {
     }
   });
 
+  test('on a real terminal, a pull that fails part-way in run, create or pull stops its spinner and exits', async () => {
+    // The spinner's timer keeps a process alive until it is stopped: a pull that failed after
+    // its progress began once left `run` drawing forever.
+    await pushImage(reg.url, 'out/broken', 'v1', { layers: [{ tar: makeTar([{ path: 'a', content: 'a' }]) }], diffIdsOverride: [`sha256:${'0'.repeat(64)}`] });
+    const broken = `${reg.host}/out/broken:v1`;
+    for (const args of [['run', '--rm', '--network', 'none', broken, 'true'], ['create', broken, 'true'], ['pull', broken]]) {
+      const { root: r5, cleanup: c5 } = tempRoot();
+      try {
+        const cmd = `stty cols 100 rows 30; ${process.execPath} ${SKIFF_BIN} --root ${r5} ${args.join(' ')}; echo "exit=$?"`;
+        const res = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' }, timeout: 30_000 });
+        assert.equal(res.signal, null, `${args[0]} did not exit: ${res.stdout}`);
+        assert.match(res.stdout, /unpacks to sha256:[0-9a-f]{64}, but the image config says sha256:0{64}/);
+        assert.match(res.stdout, /exit=125/);
+      } finally {
+        c5();
+      }
+    }
+  });
+
   test('a terminal that reports no width gets plain lines (ora cannot redraw there)', async () => {
     const { root: r3, cleanup: c3 } = tempRoot();
     try {
