@@ -15,6 +15,7 @@ import { namesIn } from '../sys/read-dir.js';
 import type { Store } from '../store/store.js';
 import { type OpsContext, withStore } from './context.js';
 import { runcFor } from './start-container.js';
+import { finishRemoval } from './container-cleanup.js';
 
 export interface Finding {
   /** A short kind: snapshot-missing, container-orphan, … */
@@ -88,10 +89,7 @@ function containerProblems(ctx: OpsContext, store: Store): Problem[] {
     out.push({
       kind: 'container-orphan',
       message: `container directory ${id.slice(0, 12)} belongs to no container record`,
-      repair: () => {
-        unmountOverlay(containerLayout(store.paths, id).rootfs);
-        rmSync(join(store.paths.containers, id), { recursive: true, force: true });
-      },
+      repair: () => finishRemoval(store, runcFor(ctx, store), id),
     });
   }
   for (const id of namesIn(store.paths.runc)) {

@@ -54,10 +54,15 @@ export async function sweepOrphanContainers(store: Store, runc: Runc, recorded: 
     if (recorded.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
     // Asked again now: a create since `recorded` was read has its record in before its directory.
     if (store.containers.get(id)) continue;
-    await detachNetwork(store, id).catch(() => {});
-    await deleteState(runc, id).catch(() => {});
-    releaseFiles(store, id);
+    await finishRemoval(store, runc, id);
   }
+}
+
+/** What a removal does after the record is gone: network handed back, runtime state and files deleted. */
+export async function finishRemoval(store: Store, runc: Runc, id: string): Promise<void> {
+  await detachNetwork(store, id).catch(() => {});
+  await deleteState(runc, id).catch(() => {});
+  releaseFiles(store, id);
 }
 
 /**
