@@ -1,7 +1,7 @@
 // `skiff container …`: the container management group, plus top-level inspect (containers
 // first, then images, as docker's inspect does).
 import type { Command } from 'commander';
-import { confirm } from '../cli/confirm.js';
+import { confirmOrStop } from '../cli/confirm.js';
 import { opsContext } from '../cli/context.js';
 import type { CliIO } from '../cli/io.js';
 import { renderInspect } from '../cli/render-inspect.js';
@@ -34,9 +34,7 @@ function addPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .description('Remove every container that is not running')
     .option('-f, --force', 'do not ask for confirmation')
     .action(async (f: { force?: boolean }, c: Command) => {
-      if (!f.force && !(await confirm(io, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) {
-        throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
-      }
+      await confirmOrStop(io, f.force, 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?');
       reportPruned(io, setExit, 'Deleted Containers:', await (await import('../ops/prune-containers.js')).pruneContainers(opsContext(c, io)));
     });
 }

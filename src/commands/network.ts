@@ -1,6 +1,6 @@
 // `skiff network …`: create, ls, inspect, rm and prune user networks.
 import type { Command } from 'commander';
-import { confirm } from '../cli/confirm.js';
+import { confirmOrStop } from '../cli/confirm.js';
 import { opsContext } from '../cli/context.js';
 import { type CliIO, out } from '../cli/io.js';
 import { renderInspect } from '../cli/render-inspect.js';
@@ -78,9 +78,7 @@ function addNetworkPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .description('Remove every user network that no container uses')
     .option('-f, --force', 'do not ask for confirmation')
     .action(async (f: { force?: boolean }, c: Command) => {
-      if (!f.force && !(await confirm(io, 'WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue?'))) {
-        throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
-      }
+      await confirmOrStop(io, f.force, 'WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue?');
       reportPruned(io, setExit, 'Deleted Networks:', await (await import('../ops/networks.js')).pruneNetworks(opsContext(c, io)));
     });
 }

@@ -1,17 +1,23 @@
 // `skiff system …`: check, df and prune, across containers, networks and images.
 import type { Command } from 'commander';
-import { confirm } from '../cli/confirm.js';
+import { confirmOrStop } from '../cli/confirm.js';
 import { opsContext } from '../cli/context.js';
 import { humanSize } from '../cli/humanize.js';
 import { type CliIO, out } from '../cli/io.js';
 import { renderList } from '../cli/render-list.js';
-import { SkiffError } from '../errors.js';
 import { reportPruned } from './report.js';
 
 type SetExit = (code: number) => void;
 
 function percent(part: number, whole: number): string {
   return whole > 0 ? ` (${Math.round((part / whole) * 100)}%)` : '';
+}
+
+/** docker's closing lines of an image or system prune. */
+function reportImagesPruned(io: CliIO, events: string[], reclaimed: number): void {
+  if (events.length > 0) out(io, 'Deleted Images:');
+  for (const e of events) out(io, e);
+  out(io, `Total reclaimed space: ${humanSize(reclaimed)}`);
 }
 
 function addSystemDf(cmd: Command, io: CliIO): Command {
@@ -42,13 +48,11 @@ function addSystemPrune(cmd: Command, io: CliIO, setExit: SetExit): Command {
     .action(async (f: { all?: boolean; force?: boolean }, c: Command) => {
       const images = f.all ? '  - all images without at least one container associated to them' : '  - all dangling images';
       const question = `WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n${images}\nAre you sure you want to continue?`;
-      if (!f.force && !(await confirm(io, question))) throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
+      await confirmOrStop(io, f.force, question);
       const res = await (await import('../ops/prune-system.js')).pruneSystem(opsContext(c, io), Boolean(f.all));
       reportPruned(io, setExit, 'Deleted Containers:', res.containers);
       reportPruned(io, setExit, 'Deleted Networks:', res.networks);
-      if (res.images.events.length > 0) out(io, 'Deleted Images:');
-      for (const e of res.images.events) out(io, e);
-      out(io, `Total reclaimed space: ${humanSize(res.reclaimed)}`);
+      reportImagesPruned(io, res.images.events, res.reclaimed);
     });
 }
 
@@ -61,11 +65,9 @@ export function addImagePrune(cmd: Command, io: CliIO): Command {
       const question = f.all
         ? 'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?'
         : 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
-      if (!f.force && !(await confirm(io, question))) throw new SkiffError('usage', 'not confirmed; nothing removed (use -f to skip the question)');
+      await confirmOrStop(io, f.force, question);
       const res = (await import('../ops/prune-images.js')).pruneImages(opsContext(c, io), Boolean(f.all));
-      if (res.events.length > 0) out(io, 'Deleted Images:');
-      for (const e of res.events) out(io, e);
-      out(io, `Total reclaimed space: ${humanSize(res.reclaimed)}`);
+      reportImagesPruned(io, res.events, res.reclaimed);
     });
 }
 
