@@ -93,24 +93,21 @@ export function unmountOverlay(target: string): void {
   throw new SkiffError('store', `cannot unmount ${target}: still mounted after 8 attempts`);
 }
 
-/** Whether a path is a mount point in this mount namespace (from /proc/self/mountinfo; no process spawned). */
-export function isMountPoint(path: string): boolean {
-  const info = readFileSync('/proc/self/mountinfo', 'utf8');
-  const escaped = escapeMountPath(path);
-  // Field 5 of each line is the mount point.
-  return info.split('\n').some((line) => line.split(' ')[4] === escaped);
-}
-
-/** Mount points at or under a directory, deepest last (from /proc/self/mountinfo). */
-export function mountsUnder(dir: string): string[] {
+/** This mount namespace's mount points, in mount order (from /proc/self/mountinfo; no process spawned). */
+function mountPoints(): string[] {
+  // Field 5 of each line is the mount point, with space, tab, newline and backslash escaped as octal.
   const unescape = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .map((line) => unescape(line.split(' ')[4] ?? ''))
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+    .map((line) => unescape(line.split(' ')[4] ?? ''));
 }
 
-// mountinfo escapes space, tab, newline and backslash as octal.
-function escapeMountPath(p: string): string {
-  return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+/** Whether a path is a mount point in this mount namespace. */
+export function isMountPoint(path: string): boolean {
+  return mountPoints().includes(path);
+}
+
+/** Mount points at or under a directory, deepest last. */
+export function mountsUnder(dir: string): string[] {
+  return mountPoints().filter((m) => m === dir || m.startsWith(`${dir}/`));
 }

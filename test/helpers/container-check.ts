@@ -3,19 +3,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountsUnder } from '../../src/runtime/overlay.js';
 import { openStore } from '../../src/store/store.js';
 
 function list(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
-/** Mount points under root in this mount namespace. */
-export function mountsUnder(root: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m === root || m.startsWith(`${root}/`));
-}
+// Mount points under a root: the same mountinfo reading skiff does.
+export { mountsUnder };
 
 /** Processes whose command line mentions root (conmon and runc name it in their arguments). */
 export function processesMentioning(root: string): string[] {
