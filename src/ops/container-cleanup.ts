@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { containerLayout } from '../runtime/container-layout.js';
 import { unmountOverlay } from '../runtime/overlay.js';
 import { type Runc, deleteState } from '../runtime/runc.js';
-import { processStartMatches, processStat } from '../runtime/runc-state.js';
+import { processName, processStartMatches, processStat } from '../runtime/runc-state.js';
 import { immediate } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { detachNetwork } from './container-network.js';
@@ -83,7 +83,7 @@ export async function destroyContainer(store: Store, runc: Runc, id: string, set
 async function killCreators(conmonDir: string, id: string): Promise<void> {
   const victims: { pid: number; start: number | undefined }[] = [];
   const conmon = readPid(`${conmonDir}/conmon.pid`);
-  if (conmon && commOf(conmon) === 'conmon') victims.push({ pid: conmon, start: processStat(conmon)?.start });
+  if (conmon && processName(conmon) === 'conmon') victims.push({ pid: conmon, start: processStat(conmon)?.start });
   for (const pid of runcProcessesOf(id)) victims.push({ pid, start: processStat(pid)?.start });
   for (const v of victims) {
     try {
@@ -104,19 +104,11 @@ function readPid(file: string): number | undefined {
   }
 }
 
-function commOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** runc processes whose command line names the container (run, create, start, delete…). */
 function runcProcessesOf(id: string): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || commOf(Number(name)) !== 'runc') continue;
+    if (!/^\d+$/.test(name) || processName(Number(name)) !== 'runc') continue;
     try {
       if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(id)) out.push(Number(name));
     } catch {

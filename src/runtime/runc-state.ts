@@ -32,6 +32,15 @@ export function processStartMatches(pid: number, start: number | undefined | nul
   return start == null || st.start === start;
 }
 
+/** A process's command name (/proc/PID/comm), or undefined when it is gone. */
+export function processName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** A process's state letter and start time (clock ticks after boot), from /proc. */
 export function processStat(pid: number | 'self'): { state: string; start: number } | undefined {
   let stat: string;

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '../errors.js';
 import { withFileLock } from '../sys/libc.js';
-import { processStartMatches, processStat } from './runc-state.js';
+import { processName, processStartMatches, processStat } from './runc-state.js';
 import { subordinateIds } from './subids.js';
 
 function readHolder(file: string): number | undefined {
   try {
     const [pid, start] = readFileSync(file, 'utf8').trim().split(' ').map(Number);
-    return pid && processStartMatches(pid, start) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? pid : undefined;
+    return pid && processStartMatches(pid, start) && processName(pid) === 'sleep' ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -34,16 +34,11 @@ async function startHolder(uid: number): Promise<number> {
   // unshare writes the maps (through newuidmap and newgidmap) before it execs sleep.
   for (let i = 0; i < 200; i++) {
     const pid = child.pid;
-    if (pid !== undefined) {
-      try {
-        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') {
-          child.stderr!.destroy();
-          child.unref();
-          return pid;
-        }
-      } catch {
-        // not there yet, or gone: the exit below tells
-      }
+    // Not there yet, or gone: the exit below tells.
+    if (pid !== undefined && processName(pid) === 'sleep') {
+      child.stderr!.destroy();
+      child.unref();
+      return pid;
     }
     const code = await Promise.race([exited, sleep(10).then(() => 'waiting' as const)]);
     if (code !== 'waiting') {
