@@ -10,12 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { IPAM_DIR } from '../../src/network/network-config.js';
 import { busyboxLayer } from '../helpers/busybox.js';
-import { cliAt, spawnCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, removeAllContainers, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import type { RunningRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/until.js';
-import { freePort, hostLinks, httpGet, iptablesMentioning, leasesOf, pulledBusybox, removeAllContainers } from '../helpers/net.js';
+import { freePort, hostLinks, httpGet, iptablesMentioning, leasesOf, pulledBusybox } from '../helpers/net.js';
 
 describe('--network bridge', () => {
   let reg: RunningRegistry;

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cliAt, runCli, spawnCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, removeAllContainers, runCli, spawnCli, tempRoot } from '../helpers/cli.js';
 import { assertNoContainers } from '../helpers/container-check.js';
-import { hostLinks, iptablesMentioning, leasesOf, pulledBusybox, removeAllContainers } from '../helpers/net.js';
+import { hostLinks, iptablesMentioning, leasesOf, pulledBusybox } from '../helpers/net.js';
 import type { RunningRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/until.js';
 

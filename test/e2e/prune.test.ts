@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { busyboxLayer } from '../helpers/busybox.js';
-import { cliAt, spawnCli, tempRoot } from '../helpers/cli.js';
+import { cliAt, removeAllContainers, spawnCli, tempRoot } from '../helpers/cli.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeTar } from '../helpers/tar-writer.js';
@@ -30,8 +30,7 @@ describe('prune and df', () => {
     reg = await startRegistry();
   });
   after(async () => {
-    const ids = (await sk('ps', '-aq')).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await sk('rm', '-f', ...ids);
+    await removeAllContainers(sk);
     await reg?.stop();
     cleanup();
   });

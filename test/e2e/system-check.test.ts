@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxLayer } from '../helpers/busybox.js';
-import { cliAt, tempRoot } from '../helpers/cli.js';
+import { cliAt, removeAllContainers, tempRoot } from '../helpers/cli.js';
 import { mountsUnder } from '../helpers/container-check.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
@@ -30,8 +30,7 @@ describe('system check', () => {
     await ok('pull', '-q', b);
   });
   after(async () => {
-    const ids = (await sk('ps', '-aq')).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await sk('rm', '-f', ...ids);
+    await removeAllContainers(sk);
     await reg?.stop();
     cleanup();
   });

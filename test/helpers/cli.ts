@@ -69,3 +69,9 @@ export function cliAt(root: string): { sk: (...args: string[]) => Promise<CliRes
   };
   return { sk, ok };
 }
+
+/** Every container of the store, gone. */
+export async function removeAllContainers(sk: (...args: string[]) => Promise<{ stdout: string }>): Promise<void> {
+  const ids = (await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await sk('rm', '-f', ...ids);
+}

@@ -55,9 +55,3 @@ export async function pulledBusybox(ok: (...args: string[]) => Promise<unknown>)
   await ok('pull', '-q', img);
   return { reg, img };
 }
-
-/** Every container of the store, gone. */
-export async function removeAllContainers(sk: (...args: string[]) => Promise<{ stdout: string }>): Promise<void> {
-  const ids = (await sk('ps', '-aq', '--no-trunc')).stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await sk('rm', '-f', ...ids);
-}
