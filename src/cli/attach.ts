@@ -1,13 +1,19 @@
 // A foreground container's stdio and signals: the caller's own terminal when skiff runs as a
 // process (runc then owns it directly), pipes when the CLI runs in-process (tests). Output
 // without a terminal is relayed by the operation itself (it also goes to the log).
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { Stdio } from '../sys/spawn.js';
 import type { CliIO } from './io.js';
+
+/** runc in the foreground, as run, start and exec hand it to the caller. */
+export interface ForegroundChild {
+  stdin: NodeJS.WritableStream | null;
+  kill(sig: NodeJS.Signals): boolean;
+}
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-export function foregroundStdio(io: CliIO, interactive: boolean): StdioOptions {
+export function foregroundStdio(io: CliIO, interactive: boolean): Stdio {
   if (io.isProcess) return [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
   return [interactive && io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
 }
@@ -19,7 +25,7 @@ export function stdinIsTTY(io: CliIO): boolean {
 }
 
 /** Pipes input given in-process and forwards this process's signals to runc, which passes them on. */
-export function attachChild(io: CliIO, child: ChildProcess): () => void {
+export function attachChild(io: CliIO, child: ForegroundChild): () => void {
   if (child.stdin && io.stdin) io.stdin.pipe(child.stdin);
   const handlers = FORWARDED.map((sig) => {
     const h = () => {

@@ -1,6 +1,5 @@
 // exec: another process in a running container, through runc exec. The user is resolved in
 // the container's own /etc/passwd, seen through /proc/PID/root with every mount it has.
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Process, Spec } from '../oci/runtime-types.js';
 import { SkiffError } from '../errors.js';
@@ -16,6 +15,7 @@ import { requireContainer } from './find-container.js';
 import { runcFor } from './start-container.js';
 import { isProcessAlive } from '../store/leases.js';
 import { namesIn } from '../sys/read-dir.js';
+import { type SpawnedProcess, type Stdio, spawnProcess } from '../sys/spawn.js';
 
 /** The process spec and log a killed exec left in the container's directory (named by its pid). */
 function sweepExecFiles(dir: string): void {
@@ -34,10 +34,10 @@ export interface ExecOptions {
   env: string[];
   workdir?: string;
   user?: string;
-  stdio: StdioOptions;
+  stdio: Stdio;
   /** Where the command's output goes when it has no terminal (piped through this process). */
   output?: OutputSinks;
-  onChild?: (child: ChildProcess) => void;
+  onChild?: (child: SpawnedProcess) => void;
 }
 
 /** The command's exit code (0 once a detached command has started). */
@@ -77,13 +77,18 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
     if (o.detach) args.push('--detach');
     args.push(c.id);
     const relay = !o.detach && !o.tty && o.output !== undefined;
-    const stdin = Array.isArray(o.stdio) ? o.stdio[0] : o.stdio;
-    const child = spawn(runc.bin, args, { stdio: o.detach ? 'ignore' : relay ? [stdin, 'pipe', 'pipe'] : o.stdio, env: runc.env });
+    let child: SpawnedProcess;
+    try {
+      child = spawnProcess(runc.bin, args, { stdio: o.detach ? ['ignore', 'ignore', 'ignore'] : relay ? [o.stdio[0], 'pipe', 'pipe'] : o.stdio, env: runc.env });
+    } catch (err) {
+      rmSync(procFile, { force: true });
+      throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
+    }
     o.onChild?.(child);
     const relayed = relay ? relayOutput(child, o.output!) : Promise.resolve();
     const code = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
-      child.once('close', (status, signal) => resolve(exitStatus(status, signal)));
+      child.once('close', (status: number | null, signal: NodeJS.Signals | null) => resolve(exitStatus(status, signal)));
     });
     await relayed;
     const failure = code !== 0 ? runtimeError(log) : undefined;

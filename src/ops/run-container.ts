@@ -1,6 +1,6 @@
 // run = create + start; start finds a created or exited container and starts it again.
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { OutputSinks } from '../runtime/k8s-log-writer.js';
+import type { SpawnedProcess, Stdio } from '../sys/spawn.js';
 import type { Container, CreateOptions } from './container-options.js';
 import { type OpsContext, withStore } from './context.js';
 import { type CreateHooks, createContainer } from './create-container.js';
@@ -12,11 +12,11 @@ export interface StartRequest {
   detach: boolean;
   /** Foreground only: runc's stdio (the caller's terminal or pipes); stdout and stderr are
    * replaced by pipes to `output` when the container has no terminal. */
-  stdio?: StdioOptions;
+  stdio?: Stdio;
   /** Foreground only: where the container's output goes (it is also logged). */
   output?: OutputSinks;
   /** Foreground only: the runc child, so the caller can forward signals and pipe output. */
-  onChild?: (child: ChildProcess) => void;
+  onChild?: (child: SpawnedProcess) => void;
   /** Called once the container record exists (docker prints the ID of a detached one). */
   onCreated?: (c: Container) => void | Promise<void>;
 }
@@ -34,7 +34,7 @@ export function startContainer(ctx: OpsContext, target: string | Container, req:
       await startDetached(ctx, store, c, fresh);
       return undefined;
     }
-    const fg = await startForeground(ctx, store, c, req.stdio ?? 'inherit', req.output, fresh);
+    const fg = await startForeground(ctx, store, c, req.stdio ?? ['inherit', 'inherit', 'inherit'], req.output, fresh);
     req.onChild?.(fg.child);
     return fg.done;
   });

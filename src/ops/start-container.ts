@@ -1,6 +1,5 @@
 // start: a foreground start is runc run waited on by this process; a detached one is handed to
 // conmon, which holds stdio, writes the log and records the exit code, so no Node process stays.
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { SkiffError } from '../errors.js';
 import { createWithConmon } from '../runtime/conmon.js';
@@ -21,6 +20,7 @@ import {
   spawnRun,
 } from '../runtime/runc.js';
 import { processStat } from '../runtime/runc-state.js';
+import type { SpawnedProcess, Stdio } from '../sys/spawn.js';
 import type { Store } from '../store/store.js';
 import { destroyContainer } from './container-cleanup.js';
 import type { Container } from './container-options.js';
@@ -98,7 +98,7 @@ export async function finish(store: Store, runc: Runc, c: Container, exitCode: n
 }
 
 export interface Foreground {
-  child: ChildProcess;
+  child: SpawnedProcess;
   /** Resolves with the container's exit code; rejects with a SkiffError if it could not start. */
   done: Promise<number>;
 }
@@ -111,7 +111,7 @@ async function removeIfUnstarted(store: Store, runc: Runc, c: Container, err: un
 }
 
 /** Starts the container in the foreground: runc run as a child of this process. */
-export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: StdioOptions, output?: OutputSinks, fresh = false): Promise<Foreground> {
+export async function startForeground(ctx: OpsContext, store: Store, c: Container, stdio: Stdio, output?: OutputSinks, fresh = false): Promise<Foreground> {
   const runc = runcFor(ctx, store);
   const l = await prepareStart(ctx, store, runc, c, fresh).catch((err: unknown) => removeIfUnstarted(store, runc, c, err));
   markRunning(store, c, 'skiff', process.pid, null);
@@ -119,8 +119,16 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
   // `logs` shows a foreground container's output as it does a detached one's (as docker's).
   // With -t, runc owns the caller's terminal and nothing is logged.
   const tee = output !== undefined && !c.spec.process.terminal;
-  const stdin = Array.isArray(stdio) ? stdio[0] : stdio;
-  const child = spawnRun(runc, { id: c.id, bundle: l.bundle, logFile: l.runcLog, stdio: tee ? [stdin, 'pipe', 'pipe'] : stdio });
+  const cannotRun = async (err: unknown): Promise<never> => {
+    await finish(store, runc, c, null, true);
+    throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
+  };
+  let child: SpawnedProcess;
+  try {
+    child = spawnRun(runc, { id: c.id, bundle: l.bundle, logFile: l.runcLog, stdio: tee ? [stdio[0], 'pipe', 'pipe'] : stdio });
+  } catch (err) {
+    return cannotRun(err);
+  }
   const relayed = tee ? relayOutput(child, output, new K8sLogWriter(l.log)) : Promise.resolve();
   const done = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
@@ -139,10 +147,7 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
       if (failure) throw new SkiffError('internal', shortRuntimeError(failure), { exitCode, reported: true });
       return exitCode;
     },
-    async (err: unknown) => {
-      await finish(store, runc, c, null, true);
-      throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
-    },
+    cannotRun,
   );
   return { child, done };
 }

@@ -1,11 +1,11 @@
 // runc, called directly: run, create/start through conmon, exec, kill, delete.
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError, messageOf } from '../errors.js';
 import { hasState, liveState } from './runc-state.js';
+import { type SpawnedProcess, type Stdio, spawnProcess } from '../sys/spawn.js';
 
 let resolved: string | undefined;
 
@@ -36,11 +36,12 @@ export interface RunForeground {
   bundle: string;
   /** runc's own errors go here (JSON lines), so they can be told from the container's output. */
   logFile: string;
-  stdio: StdioOptions;
+  stdio: Stdio;
 }
 
-export function spawnRun(r: Runc, o: RunForeground): ChildProcess {
-  return spawn(r.bin, ['--root', r.root, '--log', o.logFile, '--log-format', 'json', 'run', '--bundle', o.bundle, o.id], {
+/** Throws as spawnProcess does when runc cannot be started. */
+export function spawnRun(r: Runc, o: RunForeground): SpawnedProcess {
+  return spawnProcess(r.bin, ['--root', r.root, '--log', o.logFile, '--log-format', 'json', 'run', '--bundle', o.bundle, o.id], {
     stdio: o.stdio,
     env: r.env,
   });
@@ -50,7 +51,7 @@ export function spawnRun(r: Runc, o: RunForeground): ChildProcess {
 export function runcCommand(r: Runc, args: string[], logFile?: string): Promise<void> {
   const log = logFile ? ['--log', logFile, '--log-format', 'json'] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(r.bin, ['--root', r.root, ...log, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: r.env });
+    const child = process.getBuiltinModule('node:child_process').spawn(r.bin, ['--root', r.root, ...log, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: r.env });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', (err) => reject(new SkiffError('internal', `cannot run ${r.bin}: ${messageOf(err)}`, { cause: err })));

@@ -1,6 +1,6 @@
 // Metadata in SQLite: WAL, busy_timeout and BEGIN IMMEDIATE for writers, so that many skiff
 // processes at once see consistent state and a killed one leaves nothing half-written.
-import { createRequire } from 'node:module';
+import { packageFile } from '../sys/package-file.js';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -70,11 +70,7 @@ CREATE TABLE IF NOT EXISTS containers (
 let nativeBinding: string | null | undefined;
 function addonPath(): string | null {
   if (nativeBinding === undefined) {
-    try {
-      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
-    } catch {
-      nativeBinding = null;
-    }
+    nativeBinding = packageFile('better-sqlite3/build/Release/better_sqlite3.node') ?? null;
   }
   return nativeBinding;
 }

@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import type KoffiModule from 'koffi';
+import { packageFile } from './package-file.js';
 
 type Fn = (...args: unknown[]) => number | bigint;
 
@@ -18,19 +19,30 @@ let koffiModule: typeof KoffiModule | undefined;
 function koffi(): typeof KoffiModule {
   if (!koffiModule) {
     const require = createRequire(import.meta.url);
+    const addon = packageFile(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`);
     try {
-      koffiModule = require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as typeof KoffiModule;
+      if (addon) koffiModule = require(addon) as typeof KoffiModule;
     } catch {
-      koffiModule = require('koffi') as typeof KoffiModule;
+      // not loadable here: the package's own loader finds or builds one
     }
+    koffiModule ??= require('koffi') as typeof KoffiModule;
   }
   return koffiModule;
+}
+
+let libcLib: ReturnType<typeof KoffiModule.load> | undefined;
+
+/** Binds libc functions, named by their C declarations. */
+export function libcFunctions(decls: Record<string, string>): Record<string, Fn> {
+  libcLib ??= koffi().load('libc.so.6');
+  const lib = libcLib;
+  return Object.fromEntries(Object.entries(decls).map(([name, decl]) => [name, lib.func(decl) as Fn]));
 }
 
 // Bound on first use: commands that never touch these calls do not pay for loading libc.
 function libc(): Libc {
   if (!loaded) {
-    const lib = koffi().load('libc.so.6');
+    const lib = (libcLib ??= koffi().load('libc.so.6'));
     loaded = {
       mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
       lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
@@ -46,15 +58,19 @@ function libc(): Libc {
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
 
-function fail(call: string, path: string): never {
-  const errno = koffi().errno();
+/** A Node-style error for errno (by default, the last call's on this thread). */
+export function errnoError(call: string, path: string, errno = koffi().errno()): NodeJS.ErrnoException {
   const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
   const err = new Error(`${code}: ${call} ${path}`) as NodeJS.ErrnoException;
   err.code = code;
   err.errno = -errno;
   err.syscall = call;
   err.path = path;
-  throw err;
+  return err;
+}
+
+function fail(call: string, path: string): never {
+  throw errnoError(call, path);
 }
 
 export const S_IFCHR = 0o020000;
@@ -102,6 +118,7 @@ export function llistxattr(path: string): string[] {
 export const MNT_DETACH = 2;
 
 export function mount(source: string, target: string, fstype: string, flags: number, data: string): void {
+  libc();
   if (libc().mount(source, target, fstype, flags, data) !== 0) fail('mount', target);
 }
 
