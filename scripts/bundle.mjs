@@ -1,7 +1,7 @@
 // Bundles the compiled CLI into one CommonJS file (and the unpack worker into another):
 // Node resolves and loads ~100 ES modules in about 60 ms, one bundle in a fraction of that,
 // and `run` has ~40 ms of its own budget.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Packages only pulls and progress need (node-fetch with its web-streams polyfill, ora: half
@@ -43,12 +43,31 @@ const lateDeps = {
   },
 };
 
+/**
+ * commander requires node:child_process as it loads, for subcommands that are programs of
+ * their own, which skiff has none of. Loading it (with node:net and node:stream under it) is
+ * ~2.5 ms of each start, and `run` starts runc without it (src/sys/spawn.ts): the require is
+ * made lazy. The build fails if commander stops requiring it that way.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (a) => {
+      const text = readFileSync(a.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${a.path} no longer requires node:child_process as scripts/bundle.mjs expects`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 await build({
   ...common,
   entryPoints: { skiff: 'dist/src/cli/main.js', 'unpack-worker': 'dist/src/ops/unpack-worker.js' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
-  plugins: [lateDeps],
+  plugins: [lateDeps, lazyChildProcess],
 });
 
 await build({

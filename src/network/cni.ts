@@ -1,7 +1,6 @@
 // The CNI protocol (containernetworking.io): each plugin of a network's list is run with the
 // command in its environment and its configuration on stdin; ADD chains each result into the
 // next plugin as prevResult, DEL runs the list backwards with the result ADD gave.
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../errors.js';
@@ -49,7 +48,7 @@ function pluginConfig(list: NetworkList, plugin: Record<string, unknown>, rt: Cn
 function runPlugin(command: 'ADD' | 'DEL', type: string, config: Buffer, rt: CniRuntime): Promise<string> {
   const plugin = join(rt.pluginDir, type);
   return new Promise((resolve, reject) => {
-    const child = spawn(rt.newNetns ? 'unshare' : plugin, rt.newNetns ? [`--net=${rt.netns}`, '--', plugin] : [], {
+    const child = process.getBuiltinModule('node:child_process').spawn(rt.newNetns ? 'unshare' : plugin, rt.newNetns ? [`--net=${rt.netns}`, '--', plugin] : [], {
       env: {
         CNI_COMMAND: command,
         CNI_CONTAINERID: rt.containerId,

@@ -3,14 +3,16 @@
 // when the host's policy drops. The bridge plugin's ipMasq and the firewall plugin would make
 // and undo a chain per container, a good part of every run's time; these rules cost one check
 // of a marker file under /run (gone at reboot, as the rules are).
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { SkiffError } from '../errors.js';
 import { withFileLock } from '../sys/libc.js';
 import type { NetworkConfig } from './network-config.js';
 
-const run = promisify(execFile);
+/** A command's output; node:child_process loads with the first. */
+function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(process.getBuiltinModule('node:child_process').execFile)(file, args, { encoding: 'utf8' });
+}
 const RULES_DIR = '/run/skiff/rules';
 const FORWARD_CHAIN = 'SKIFF-FORWARD';
 const NAT_CHAIN = 'SKIFF-POSTROUTING';
@@ -18,7 +20,7 @@ const NAT_CHAIN = 'SKIFF-POSTROUTING';
 type Table = 'filter' | 'nat';
 
 function iptables(table: Table, args: string[]): Promise<{ stdout: string }> {
-  return run('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8' });
+  return run('iptables', ['-w', '-t', table, ...args]);
 }
 
 async function succeeds(table: Table, args: string[]): Promise<boolean> {

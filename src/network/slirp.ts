@@ -2,7 +2,6 @@
 // host's network, in user space (no privilege needed), and forwards published ports from the
 // host through its API socket. One slirp4netns process per running container, stopped when
 // the container's network is handed back.
-import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { SkiffError } from '../errors.js';
 import type { PortSpec } from './ports.js';
@@ -20,7 +19,7 @@ export interface SlirpProcess {
 /** Starts slirp4netns on the namespace file and returns once tap0 is configured. */
 export function startSlirp(netns: string, apiSocket: string): Promise<SlirpProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
+    const child = process.getBuiltinModule('node:child_process').spawn(
       'slirp4netns',
       ['--configure', '--mtu=65520', '--disable-host-loopback', '--netns-type=path', `--api-socket=${apiSocket}`, '--ready-fd=3', netns, 'tap0'],
       { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },

@@ -9,7 +9,6 @@
 // daemon child calls setsid(), dups /dev/null over its stdio, runs runc and reports on the
 // sync pipe (fd 3, named by _OCI_SYNCPIPE) one JSON line: {"data": PID} once created, or
 // {"data": -1, "message": "<runc's stderr>"} when `runc create` failed.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -164,7 +163,7 @@ function runConmon(o: ConmonStart): Promise<SyncReport> {
     // cwd: conmon creates its "oom" file relative to its cwd; the persist dir is where it belongs.
     // detached: the first conmon process leads its own session, so a terminal's ^C to our
     // process group never reaches it before the daemon child has called setsid().
-    const child = spawn(o.conmon ?? CONMON_BIN, conmonArgs(o), {
+    const child = process.getBuiltinModule('node:child_process').spawn(o.conmon ?? CONMON_BIN, conmonArgs(o), {
       cwd: o.persistDir,
       env,
       detached: true,

@@ -1,6 +1,5 @@
 // Runs this skiff again inside the user's user namespace (userns.ts) and waits for it: stdio
 // is shared, signals are passed on, and its exit status becomes ours.
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { SkiffError } from '../errors.js';
 import { ROOTLESS_UID_ENV } from '../sys/rootless-identity.js';
@@ -14,7 +13,7 @@ export async function runInUserNamespace(self: string[], args: string[], env: No
   const rt = runtimeDir(env, uid);
   if (rt.warning) warn(rt.warning);
   const holder = await userNamespaceHolder(rt.dir, uid);
-  const child = spawn('nsenter', ['--target', String(holder), '--user', '--mount', '--', ...self, ...args], {
+  const child = process.getBuiltinModule('node:child_process').spawn('nsenter', ['--target', String(holder), '--user', '--mount', '--', ...self, ...args], {
     stdio: 'inherit',
     env: { ...env, [ROOTLESS_UID_ENV]: String(uid) },
   });

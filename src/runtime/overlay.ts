@@ -1,6 +1,5 @@
 // A container's root: one overlay mount over the image's shared snapshots. Creating a container
 // costs one mount whatever the image's size.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
@@ -40,7 +39,7 @@ export function overlayOptions(l: OverlayLayout): string {
  */
 function mountFuseOverlay(l: OverlayLayout): void {
   const abs = (p: string) => resolve(l.snapshotsDir, p);
-  const r = spawnSync('fuse-overlayfs', ['-o', `lowerdir=${l.lowers.map(abs).join(':')},upperdir=${abs(l.upper)},workdir=${abs(l.work)}`, l.target], { encoding: 'utf8' });
+  const r = process.getBuiltinModule('node:child_process').spawnSync('fuse-overlayfs', ['-o', `lowerdir=${l.lowers.map(abs).join(':')},upperdir=${abs(l.upper)},workdir=${abs(l.work)}`, l.target], { encoding: 'utf8' });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exited ${r.status}`);
     throw new SkiffError('store', `cannot mount the container's root filesystem with fuse-overlayfs: ${why}`);

@@ -2,7 +2,6 @@
 // podman keeps a pause process): it maps the user to root and the user's subordinate ids to
 // 1…N, and owns the mount namespace where skiff's overlay mounts live, so that every command
 // of the user sees the same ones. Commands join it with nsenter (enter-userns.ts).
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +21,7 @@ function readHolder(file: string): number | undefined {
 
 async function startHolder(uid: number): Promise<number> {
   const { uids, gids } = subordinateIds(uid);
-  const child = spawn(
+  const child = process.getBuiltinModule('node:child_process').spawn(
     'unshare',
     ['--map-root-user', `--map-users=${uids.start},1,${uids.count}`, `--map-groups=${gids.start},1,${gids.count}`, '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
