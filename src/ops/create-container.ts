@@ -3,7 +3,7 @@
 import { randomHex } from '../sys/random.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { SkiffError, messageOf } from '../errors.js';
 import { resolveUser } from '../oci/image-user.js';
 import { formatPlatform, parsePlatform, platformMatches } from '../oci/platform.js';
@@ -11,6 +11,8 @@ import { buildSpec } from '../oci/runtime-spec.js';
 import type { ImageConfig } from '../oci/types.js';
 import { type ContainerLayout, containerLayout } from '../runtime/container-layout.js';
 import { writeEtcFiles } from '../runtime/etc-files.js';
+import { prepareEtcMountPoints } from '../runtime/etc-mount-points.js';
+import { OVERLAY_TRUSTED, OVERLAY_USER } from '../oci/layer/merged-view.js';
 import { mountOverlay } from '../runtime/overlay.js';
 import { readImageFile } from '../runtime/read-in-root.js';
 import { exposedPorts } from '../network/ports.js';
@@ -151,7 +153,7 @@ function prepareBundle(
 ): ContainerSpec {
   mkdirSync(l.dir, { mode: 0o700 });
   for (const d of [l.upper, l.work, l.rootfs]) mkdirSync(d, { mode: 0o755 });
-  mountRootfs(store, l, image, opts.autoRemove);
+  mountRootfs(store, l, image, opts.autoRemove, true);
 
   // container:NAME shares that container's network and its name; its /etc files are copied
   // from it, and the namespace path is set, when this one starts (src/ops/join-network.ts).
@@ -202,8 +204,8 @@ function prepareBundle(
   };
 }
 
-/** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. */
-export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }, volatile: boolean): void {
+/** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. `fresh`: a new, empty upper. */
+export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }, volatile: boolean, fresh = false): void {
   const lowers = image.layers
     .map((layer) => {
       const snap = store.snapshots.get(layer.chainId);
@@ -220,5 +222,7 @@ export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: {
   const rootless = inUserNamespace();
   // SKIFF_ROOTLESS_OVERLAY=fuse-overlayfs picks the fallback the kernel's overlay otherwise falls back to.
   const fuse = rootless && process.env.SKIFF_ROOTLESS_OVERLAY === 'fuse-overlayfs';
+  // A new container's upper is empty: runc's mount points go in before it is mounted.
+  if (fresh) prepareEtcMountPoints(l.upper, lowers.map((d) => resolve(store.paths.snapshots, d)), rootless ? OVERLAY_USER : OVERLAY_TRUSTED);
   mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile, userxattr: rootless, fuse });
 }

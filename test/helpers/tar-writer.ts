@@ -44,7 +44,7 @@ const DEFAULT_MODE: Record<NonNullable<TarSpec['type']>, number> = {
   fifo: 0o644,
 };
 
-const DEFAULT_MTIME = 1700000000;
+export const DEFAULT_MTIME = 1700000000;
 
 /** Largest value an octal field of `width` bytes holds (width-1 digits + NUL). */
 function octalMax(width: number): number {
