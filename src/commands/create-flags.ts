@@ -1,5 +1,5 @@
 // The flags `run` and `create` share, and their translation into CreateOptions.
-import { isIP } from 'node:net';
+import { isIP } from '../sys/ip.js';
 import { type Command, Option } from 'commander';
 import { SkiffError } from '../errors.js';
 import type { MountSpec } from '../oci/runtime-spec.js';

@@ -2,7 +2,6 @@
 // host's network, in user space (no privilege needed), and forwards published ports from the
 // host through its API socket. One slirp4netns process per running container, stopped when
 // the container's network is handed back.
-import { createConnection } from 'node:net';
 import { SkiffError } from '../errors.js';
 import type { PortSpec } from './ports.js';
 
@@ -49,7 +48,7 @@ export function startSlirp(netns: string, apiSocket: string): Promise<SlirpProce
 
 function apiCall(socket: string, request: object): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const conn = createConnection(socket);
+    const conn = process.getBuiltinModule('node:net').createConnection(socket);
     let reply = '';
     conn.on('connect', () => conn.end(JSON.stringify(request)));
     conn.on('data', (c: Buffer) => (reply += c.toString()));

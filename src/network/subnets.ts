@@ -1,7 +1,7 @@
 // IPv4 subnets as numbers: parsing a CIDR, telling whether two overlap, and which subnets the
 // host already routes (a new network must not shadow a route the host depends on).
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP } from '../sys/ip.js';
 import { SkiffError } from '../errors.js';
 
 export interface Subnet {
