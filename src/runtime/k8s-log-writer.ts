@@ -23,15 +23,16 @@ export function formatLogRecords(stream: LogStream, chunk: Buffer, time: string)
   return Buffer.concat(parts);
 }
 
+/** Opened with the first output: a container that prints nothing (most `run --rm`) has no log to make and delete. */
 export class K8sLogWriter {
   private fd: number | undefined;
+  private closed = false;
 
-  constructor(path: string) {
-    this.fd = openSync(path, 'a', 0o600);
-  }
+  constructor(private readonly path: string) {}
 
   write(stream: LogStream, chunk: Buffer): void {
-    if (this.fd === undefined || chunk.length === 0) return;
+    if (this.closed || chunk.length === 0) return;
+    this.fd ??= openSync(this.path, 'a', 0o600);
     const out = formatLogRecords(stream, chunk, logTimestamp());
     for (let off = 0; off < out.length; ) off += writeSync(this.fd, out, off);
   }
@@ -39,6 +40,7 @@ export class K8sLogWriter {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.closed = true;
   }
 }
 
