@@ -1,7 +1,7 @@
 // Bundles the compiled CLI into one CommonJS file (and the unpack worker into another):
 // Node resolves and loads ~100 ES modules in about 60 ms, one bundle in a fraction of that,
 // and `run` has ~40 ms of its own budget.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Packages only pulls and progress need (node-fetch with its web-streams polyfill, ora: half
@@ -81,5 +81,5 @@ await build({
   footer: { js: 'module.exports = module.exports.default;' },
 });
 
-// The launcher's V8 code cache belongs to the previous bundle.
-rmSync('dist/bundle/skiff.cjs.v8cache', { force: true });
+// The launcher's V8 code caches (one per command) belong to the previous bundle.
+for (const f of readdirSync('dist/bundle')) if (f.endsWith('.v8cache')) rmSync(`dist/bundle/${f}`, { force: true });

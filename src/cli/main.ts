@@ -56,7 +56,14 @@ const REGISTRARS: Record<string, Registrar> = {
   system: registerSystemCommands,
 };
 
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--insecure-registry']);
+// bin/skiff names its code cache by the same rule, before the bundle is loaded: it keeps a copy
+// of this set (test/e2e/launcher-cache.test.ts holds the two equal).
+export const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--insecure-registry']);
+
+/** Whether a word names a top-level command (bin/skiff keeps a code cache only for those). */
+export function isCommand(word: string): boolean {
+  return Object.hasOwn(REGISTRARS, word);
+}
 
 /** The top-level command an argument list names, skipping global options (and their values). */
 export function commandNamed(argv: readonly string[]): string | undefined {
