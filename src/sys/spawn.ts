@@ -1,4 +1,4 @@
-// A child process started with posix_spawn, for the one start that is on every `run`'s path:
+// A child process started with posix_spawn, for the starts on the paths of `run` and `exec`:
 // runc itself. Node's child_process forks, copying the page tables of this whole process
 // (~50 MB resident by then), and its first spawn readies more of itself: ~4 ms before runc
 // begins, against ~0.3 ms for glibc's posix_spawn, which shares the memory until the exec.
@@ -45,9 +45,7 @@ interface Spawn {
   sigemptyset: (set: Buffer) => number;
   pipe2: (fds: Buffer, flags: number) => number;
   fcntl: (fd: number, cmd: number, arg: number) => number;
-  waitpid: ((pid: number, status: Buffer, options: number) => number) & {
-    async: (pid: number, status: Buffer, options: number, cb: (err: unknown, res: number) => void) => void;
-  };
+  waitpid: (pid: number, status: Buffer, options: number) => number;
 }
 
 let bound: Spawn | undefined;
@@ -100,27 +98,24 @@ export class SpawnedProcess extends EventEmitter {
     }
   }
 
-  /** @internal */
-  wait(): void {
+  /** Reaps the child if it has ended (@internal: the SIGCHLD watch calls it). */
+  poll(): boolean {
     const status = Buffer.alloc(4);
-    const again = () =>
-      calls().waitpid.async(this.pid, status, 0, (err, res) => {
-        // A signal may interrupt the waiting thread (errno is that thread's): ask again here.
-        if (!err && res < 0) res = calls().waitpid(this.pid, status, WNOHANG);
-        if (res === 0) return again();
-        this.reaped = true;
-        if (err || res < 0) {
-          this.emit('error', err ?? errnoError('waitpid', String(this.pid)));
-          return;
-        }
-        const s = status.readInt32LE(0);
-        const signo = s & 0x7f;
-        const code = signo === 0 ? (s >> 8) & 0xff : null;
-        const signal = signo === 0 ? null : (SIGNAL_NAMES.get(signo) ?? null);
-        this.emit('exit', code, signal);
-        this.closeWhenDrained(code, signal);
-      });
-    again();
+    const res = calls().waitpid(this.pid, status, WNOHANG);
+    if (res === 0) return false;
+    this.reaped = true;
+    if (res < 0) {
+      // ECHILD: something else in this process reaped it, and its status is lost.
+      this.emit('error', errnoError('waitpid', String(this.pid)));
+      return true;
+    }
+    const s = status.readInt32LE(0);
+    const signo = s & 0x7f;
+    const code = signo === 0 ? (s >> 8) & 0xff : null;
+    const signal = signo === 0 ? null : (SIGNAL_NAMES.get(signo) ?? null);
+    this.emit('exit', code, signal);
+    this.closeWhenDrained(code, signal);
+    return true;
   }
 
   private closeWhenDrained(code: number | null, signal: NodeJS.Signals | null): void {
@@ -132,6 +127,35 @@ export class SpawnedProcess extends EventEmitter {
     if (left === 0) return void this.emit('close', code, signal);
     for (const s of open) s.once('close', done);
   }
+}
+
+// Children are reaped as SIGCHLD tells of an end, as libuv reaps its own: a blocking waitpid
+// would hold one of the libuv pool's four threads for a container's whole life. Each asks for
+// its own pid, so children started by node:child_process are left to libuv. While one is
+// waited for, a timer keeps the event loop alive (a signal listener does not).
+const waiting = new Set<SpawnedProcess>();
+let keepAlive: NodeJS.Timeout | undefined;
+
+function onChildEnded(): void {
+  for (const child of waiting) if (child.poll()) unwatch(child);
+}
+
+function watch(child: SpawnedProcess): void {
+  if (waiting.size === 0) {
+    process.on('SIGCHLD', onChildEnded);
+    keepAlive = setInterval(() => {}, 1 << 30);
+  }
+  waiting.add(child);
+  // An end before the listener was there went unheard: it is asked for once the caller has
+  // had its turn to listen for the child's events.
+  setImmediate(onChildEnded);
+}
+
+function unwatch(child: SpawnedProcess): void {
+  waiting.delete(child);
+  if (waiting.size > 0) return;
+  process.off('SIGCHLD', onChildEnded);
+  clearInterval(keepAlive);
 }
 
 /** Clears O_NONBLOCK on an fd the child shares with this process, as libuv does for its children. */
@@ -208,7 +232,7 @@ export function spawnProcess(file: string, args: string[], o: SpawnOptions): Spa
     child.stdout = socket(pipes[1], true);
     child.stderr = socket(pipes[2], true);
     mine.length = 0;
-    child.wait();
+    watch(child);
     return child;
   } finally {
     for (const fd of [...theirs, ...mine]) closeSync(fd);

@@ -1,8 +1,10 @@
 // src/sys/spawn.ts: posix_spawn with the guarantees Node's own spawn gives a child: fds 0-2 as
 // asked (libuv marks this process's own close-on-exec), every signal at its default and none
-// blocked, no other fd of ours, and its end reported as code or signal.
+// blocked, no other fd of ours, its end reported as code or signal, and no thread held while
+// it runs.
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -89,6 +91,15 @@ describe('spawnProcess', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("waiting children hold none of libuv's pool threads: file reads go on beside six of them", async () => {
+    const children = Array.from({ length: 6 }, () => sh('sleep 1'));
+    const ended = Promise.all(children.map(collect));
+    const t = Date.now();
+    await readFile('/proc/self/status');
+    assert.ok(Date.now() - t < 500, `a read waited ${Date.now() - t} ms`);
+    assert.deepEqual((await ended).map((r) => r.code), [0, 0, 0, 0, 0, 0]);
   });
 
   test('many children at once are each reaped with their own status', async () => {
