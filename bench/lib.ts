@@ -57,3 +57,36 @@ export function podmanConf(): string {
 export function ms(s: number): string {
   return `${(s * 1000).toFixed(0)} ms`;
 }
+
+/**
+ * A 90% interval for median(a) / median(b), by resampling the rounds (a bootstrap: rounds are
+ * drawn with replacement, a[i] with b[i], as they ran side by side). With ~15 rounds on a shared
+ * machine a ratio moves by a few percent from run to run: the interval says how far. Seeded, so
+ * the same times give the same interval.
+ */
+export function ratioInterval(a: number[], b: number[], resamples = 2000): [number, number] {
+  let seed = 0x2545f491;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const n = Math.min(a.length, b.length);
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const ia: number[] = [];
+    const ib: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(next() * n);
+      ia.push(a[k]!);
+      ib.push(b[k]!);
+    }
+    ratios.push(median(ia) / median(ib));
+  }
+  ratios.sort((x, y) => x - y);
+  return [ratios[Math.floor(resamples * 0.05)]!, ratios[Math.floor(resamples * 0.95)]!];
+}
+
+/** "1.27-1.35", for a ratio's interval. */
+export function interval([lo, hi]: [number, number]): string {
+  return `${lo.toFixed(2)}-${hi.toFixed(2)}`;
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { busyboxLayer } from '../test/helpers/busybox.js';
 import { pushImage } from '../test/helpers/push.js';
 import { startRegistry } from '../test/helpers/registry.js';
-import { SKIFF, interleave, median, ms, timeIt } from './lib.js';
+import { SKIFF, interleave, interval, median, ms, ratioInterval, timeIt } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[] };
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     console.log(`${RUNS} rounds, interleaved; medians:`);
     console.log(`node -e 0:                          ${ms(n)}   runs: ${runs(node)}`);
     console.log(`skiff ps -a (100 containers):       ${ms(p)}   runs: ${runs(ps)}`);
-    console.log(`ratio ps/node:  ${(p / n).toFixed(2)}x  (target <= 1.5x)`);
+    console.log(`ratio ps/node:  ${(p / n).toFixed(2)}x  (90% interval ${interval(ratioInterval(ps, node))}; target <= 1.5x)`);
 
     const pids = conmonPids(root);
     const mem = pids.map(memoryOf);

@@ -12,7 +12,7 @@ import { busyboxLayer } from '../test/helpers/busybox.js';
 import { pushImage } from '../test/helpers/push.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { rootlessUser, type RootlessUser } from '../test/helpers/rootless-user.js';
-import { SKIFF, ensureTools, interleave, median, ms, podmanConf, timeIt } from './lib.js';
+import { SKIFF, ensureTools, interleave, interval, median, ms, podmanConf, ratioInterval, timeIt } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[] };
@@ -110,11 +110,11 @@ async function main(): Promise<void> {
     console.log(`skiff run --rm IMAGE true, rootless (slirp4netns): ${ms(r)}   runs: ${runs(rootless)}`);
     console.log(`podman run --rm IMAGE true (default network):   ${ms(p)}   runs: ${runs(podman)}`);
     console.log(`podman run --rm --network none IMAGE true:      ${ms(pn)}   runs: ${runs(podmanNone)}`);
-    console.log(`ratio skiff --network none/floor: ${(sn / f).toFixed(2)}x  (target <= 1.3x; the floor has no network either)`);
+    console.log(`ratio skiff --network none/floor: ${(sn / f).toFixed(2)}x  (90% interval ${interval(ratioInterval(skiffNone, floor))}; target <= 1.3x; the floor has no network either)`);
     console.log(`ratio skiff/floor:                ${(s / f).toFixed(2)}x  (with the bridge, which the floor does not set up)`);
-    console.log(`ratio skiff/podman:               ${(s / p).toFixed(2)}x  (target <= 0.5x; both with their default network)`);
+    console.log(`ratio skiff/podman:               ${(s / p).toFixed(2)}x  (90% interval ${interval(ratioInterval(skiff, podman))}; target <= 0.5x; both with their default network)`);
     console.log(`ratio skiff/podman --network none: ${(sn / pn).toFixed(2)}x`);
-    console.log(`ratio rootless/root:              ${(r / s).toFixed(2)}x  (target <= 1.5x; both with their default network)`);
+    console.log(`ratio rootless/root:              ${(r / s).toFixed(2)}x  (90% interval ${interval(ratioInterval(rootless, skiff))}; target <= 1.5x; both with their default network)`);
   } finally {
     user?.cleanup();
     await reg.stop();
