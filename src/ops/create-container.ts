@@ -153,7 +153,7 @@ function prepareBundle(
 ): ContainerSpec {
   mkdirSync(l.dir, { mode: 0o700 });
   for (const d of [l.upper, l.work, l.rootfs]) mkdirSync(d, { mode: 0o755 });
-  mountRootfs(store, l, image, opts.autoRemove, true);
+  mountRootfs(store, l, image, { volatile: opts.autoRemove, fresh: true, env });
 
   // container:NAME shares that container's network and its name; its /etc files are copied
   // from it, and the namespace path is set, when this one starts (src/ops/join-network.ts).
@@ -204,8 +204,17 @@ function prepareBundle(
   };
 }
 
-/** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. `fresh`: a new, empty upper. */
-export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }, volatile: boolean, fresh = false): void {
+export interface RootfsMount {
+  /** An --rm container's root, never mounted again: the kernel need not sync its upper. */
+  volatile: boolean;
+  /** A new, empty upper. */
+  fresh?: boolean;
+  /** The caller's environment (SKIFF_ROOTLESS_OVERLAY). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Mounts the container's overlay; the lowers are its image's snapshots, top layer first. */
+export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: { chainId: ImageRecord['layers'][number]['chainId'] }[] }, o: RootfsMount): void {
   const lowers = image.layers
     .map((layer) => {
       const snap = store.snapshots.get(layer.chainId);
@@ -221,8 +230,8 @@ export function mountRootfs(store: Store, l: ContainerLayout, image: { layers: {
   }
   const rootless = inUserNamespace();
   // SKIFF_ROOTLESS_OVERLAY=fuse-overlayfs picks the fallback the kernel's overlay otherwise falls back to.
-  const fuse = rootless && process.env.SKIFF_ROOTLESS_OVERLAY === 'fuse-overlayfs';
+  const fuse = rootless && o.env.SKIFF_ROOTLESS_OVERLAY === 'fuse-overlayfs';
   // A new container's upper is empty: runc's mount points go in before it is mounted.
-  if (fresh) prepareEtcMountPoints(l.upper, lowers.map((d) => resolve(store.paths.snapshots, d)), rootless ? OVERLAY_USER : OVERLAY_TRUSTED);
-  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile, userxattr: rootless, fuse });
+  if (o.fresh) prepareEtcMountPoints(l.upper, lowers.map((d) => resolve(store.paths.snapshots, d)), rootless ? OVERLAY_USER : OVERLAY_TRUSTED);
+  mountOverlay({ snapshotsDir: store.paths.snapshots, lowers, upper: l.upper, work: l.work, target: l.rootfs, volatile: o.volatile, userxattr: rootless, fuse });
 }

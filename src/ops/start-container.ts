@@ -46,7 +46,7 @@ async function prepareStart(ctx: OpsContext, store: Store, runc: Runc, c: Contai
   if (!fresh) {
     if (refresh(store, c).state === 'running') throw new SkiffError('conflict', `container ${c.name} is already running`);
     await deleteState(runc, c.id);
-    if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) }, c.autoRemove);
+    if (!isMountPoint(l.rootfs)) mountRootfs(store, l, { layers: c.layers.map((chainId) => ({ chainId })) }, { volatile: c.autoRemove, env: ctx.env });
     for (const f of [l.runcLog, `${l.exitDir}/${c.id}`]) rmSync(f, { force: true });
   }
   const p = c.spec.process;
