@@ -8,7 +8,7 @@ import { containerLayout } from '../runtime/container-layout.js';
 import { type OutputSinks, relayOutput } from '../runtime/k8s-log-writer.js';
 import { checkExecutable } from '../runtime/find-executable.js';
 import { readImageFile } from '../runtime/read-in-root.js';
-import { exitStatus, runtimeError, runtimeErrorExitCode, shortRuntimeError } from '../runtime/runc.js';
+import { cannotStart, exitStatus, runtimeError, runtimeErrorExitCode, shortRuntimeError } from '../runtime/runc.js';
 import { refresh } from './container-status.js';
 import { type OpsContext, withStore } from './context.js';
 import { requireContainer } from './find-container.js';
@@ -82,7 +82,7 @@ export function execInContainer(ctx: OpsContext, o: ExecOptions): Promise<number
       child = spawnProcess(runc.bin, args, { stdio: o.detach ? ['ignore', 'ignore', 'ignore'] : relay ? [o.stdio[0], 'pipe', 'pipe'] : o.stdio, env: runc.env });
     } catch (err) {
       rmSync(procFile, { force: true });
-      throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
+      throw cannotStart(runc, err);
     }
     o.onChild?.(child);
     const relayed = relay ? relayOutput(child, o.output!) : Promise.resolve();

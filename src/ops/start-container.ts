@@ -10,6 +10,7 @@ import { checkExecutable } from '../runtime/find-executable.js';
 import { isMountPoint } from '../runtime/overlay.js';
 import {
   type Runc,
+  cannotStart,
   deleteState,
   exitStatus,
   runcCommand,
@@ -126,7 +127,7 @@ export async function startForeground(ctx: OpsContext, store: Store, c: Containe
   const tee = output !== undefined && !c.spec.process.terminal;
   const cannotRun = async (err: unknown): Promise<never> => {
     await finish(store, runc, c, null, true);
-    throw new SkiffError('internal', `cannot run ${runc.bin}: ${(err as Error).message}`, { cause: err });
+    throw cannotStart(runc, err);
   };
   let child: SpawnedProcess;
   try {

@@ -1,8 +1,8 @@
 // Runs this skiff again inside the user's user namespace (userns.ts) and waits for it: stdio
 // is shared, signals are passed on, and its exit status becomes ours.
-import { constants } from 'node:os';
 import { SkiffError } from '../errors.js';
 import { ROOTLESS_UID_ENV } from '../sys/rootless-identity.js';
+import { exitStatus } from './runc.js';
 import { runtimeDir } from './runtime-dir.js';
 import { userNamespaceHolder } from './userns.js';
 
@@ -22,7 +22,7 @@ export async function runInUserNamespace(self: string[], args: string[], env: No
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (err) => reject(new SkiffError('internal', `cannot enter the user namespace: ${err.message}`)));
-      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+      child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
     });
   } finally {
     for (const s of FORWARDED) process.off(s, forward);

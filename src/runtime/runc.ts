@@ -47,6 +47,11 @@ export function spawnRun(r: Runc, o: RunForeground): SpawnedProcess {
   });
 }
 
+/** The error for a runtime binary that could not be started at all (missing, not executable). */
+export function cannotStart(r: Runc, err: unknown): SkiffError {
+  return new SkiffError('internal', `cannot run ${r.bin}: ${messageOf(err)}`, { cause: err });
+}
+
 /** Runs a runc subcommand to completion; rejects with runc's message on failure. */
 export function runcCommand(r: Runc, args: string[], logFile?: string): Promise<void> {
   const log = logFile ? ['--log', logFile, '--log-format', 'json'] : [];
@@ -54,7 +59,7 @@ export function runcCommand(r: Runc, args: string[], logFile?: string): Promise<
     const child = process.getBuiltinModule('node:child_process').spawn(r.bin, ['--root', r.root, ...log, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: r.env });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', (err) => reject(new SkiffError('internal', `cannot run ${r.bin}: ${messageOf(err)}`, { cause: err })));
+    child.on('error', (err) => reject(cannotStart(r, err)));
     child.on('close', (code) => {
       if (code === 0) return resolve();
       const msg = (logFile && runtimeError(logFile)) || lastLine(stderr) || `runc ${args[0]} exited with status ${code}`;

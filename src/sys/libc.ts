@@ -34,25 +34,21 @@ let libcLib: ReturnType<typeof KoffiModule.load> | undefined;
 
 /** Binds libc functions, named by their C declarations. */
 export function libcFunctions(decls: Record<string, string>): Record<string, Fn> {
-  libcLib ??= koffi().load('libc.so.6');
-  const lib = libcLib;
+  const lib = (libcLib ??= koffi().load('libc.so.6'));
   return Object.fromEntries(Object.entries(decls).map(([name, decl]) => [name, lib.func(decl) as Fn]));
 }
 
 // Bound on first use: commands that never touch these calls do not pay for loading libc.
 function libc(): Libc {
-  if (!loaded) {
-    const lib = (libcLib ??= koffi().load('libc.so.6'));
-    loaded = {
-      mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
-      lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
-      lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Fn,
-      llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)') as Fn,
-      mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)') as Fn,
-      umount2: lib.func('int umount2(const char *target, int flags)') as Fn,
-      flock: lib.func('int flock(int fd, int operation)') as Fn,
-    };
-  }
+  loaded ??= libcFunctions({
+    mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+    lsetxattr: 'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+    lgetxattr: 'intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)',
+    llistxattr: 'intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)',
+    mount: 'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+    umount2: 'int umount2(const char *target, int flags)',
+    flock: 'int flock(int fd, int operation)',
+  }) as unknown as Libc;
   return loaded;
 }
 
@@ -118,7 +114,6 @@ export function llistxattr(path: string): string[] {
 export const MNT_DETACH = 2;
 
 export function mount(source: string, target: string, fstype: string, flags: number, data: string): void {
-  libc();
   if (libc().mount(source, target, fstype, flags, data) !== 0) fail('mount', target);
 }
 
