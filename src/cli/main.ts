@@ -110,7 +110,18 @@ function outputTo(io: CliIO) {
 }
 
 export function processIO(): CliIO {
-  return { isProcess: true, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  // Getters: Node makes process.stdout on first use (1-3 ms for a pipe or terminal), and a
+  // command that prints nothing (`run --rm IMAGE true`) need not pay for it.
+  return {
+    isProcess: true,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    env: process.env,
+  };
 }
 
 /** An ordinary user's skiff runs inside its user namespace; help and version need none. */

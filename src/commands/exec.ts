@@ -32,7 +32,7 @@ export function addExec(cmd: Command, io: CliIO, setExit: (code: number) => void
           ...(f.workdir !== undefined ? { workdir: f.workdir } : {}),
           ...(f.user !== undefined ? { user: f.user } : {}),
           stdio: foregroundStdio(io, Boolean(f.interactive)),
-          output: { stdout: io.stdout, stderr: io.stderr },
+          output: io,
           onChild: (child) => (release = attachChild(io, child)),
         });
         setExit(code);

@@ -46,7 +46,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
           {
             detach: Boolean(f.detach),
             stdio: foregroundStdio(io, opts.interactive),
-            output: { stdout: io.stdout, stderr: io.stderr },
+            output: io,
             onCreated: async (ctr) => {
               await hooks.progress()?.finish();
               if (f.cidfile) writeFileSync(f.cidfile, ctr.id, { flag: 'wx' });

@@ -19,7 +19,7 @@ export function addStart(cmd: Command, io: CliIO, setExit: (code: number) => voi
           const code = await (await import('../ops/run-container.js')).startContainer(ctx, refs[0]!, {
             detach: false,
             stdio: foregroundStdio(io, Boolean(f.interactive)),
-            output: { stdout: io.stdout, stderr: io.stderr },
+            output: io,
             onChild: (child) => (release = attachChild(io, child)),
           });
           setExit(code ?? 0);

@@ -54,7 +54,7 @@ export interface OutputSinks {
  * to the container's log when one is given. Resolves once both streams have ended.
  */
 export function relayOutput(child: { stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null }, sinks: OutputSinks, log?: K8sLogWriter): Promise<void> {
-  const relay = (from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, stream: LogStream) =>
+  const relay = (from: NodeJS.ReadableStream | null, sink: () => NodeJS.WritableStream, stream: LogStream) =>
     new Promise<void>((resolve) => {
       if (!from) return resolve();
       // A sink that fails (a closed pipe: `skiff run … | head -1`) is given up on; the output
@@ -64,21 +64,22 @@ export function relayOutput(child: { stdout: NodeJS.ReadableStream | null; stder
         broken = true;
         from.resume();
       };
-      to.once('error', onError);
+      // Taken at the first output: a process's stdout is made on first use (~1-3 ms).
+      let to: NodeJS.WritableStream | undefined;
       from.on('data', (chunk: Buffer) => {
         log?.write(stream, chunk);
         if (broken) return;
+        if (!to) (to = sink()).once('error', onError);
         if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
       });
       from.once('end', () => {
-        to.off('error', onError);
+        to?.off('error', onError);
         resolve();
       });
-      from.once('end', resolve);
       from.once('error', () => resolve());
     });
-  return Promise.all([relay(child.stdout, sinks.stdout, 'stdout'), relay(child.stderr, sinks.stderr, 'stderr')]).then(() => log?.close());
+  return Promise.all([relay(child.stdout, () => sinks.stdout, 'stdout'), relay(child.stderr, () => sinks.stderr, 'stderr')]).then(() => log?.close());
 }
