@@ -25,26 +25,29 @@ export interface ContainerLayout {
 
 export function containerLayout(paths: { containers: string; root: string }, id: string): ContainerLayout {
   const dir = join(paths.containers, id);
+  // The rest are fixed names under paths already normalised: a join normalises the whole path
+  // again, and a run builds this layout five times.
+  const run = join(paths.root, 'run');
   return {
     dir,
     bundle: dir,
-    config: join(dir, 'config.json'),
-    rootfs: join(dir, 'rootfs'),
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-    hosts: join(dir, 'hosts'),
-    hostname: join(dir, 'hostname'),
-    resolvConf: join(dir, 'resolv.conf'),
-    runcLog: join(dir, 'runc.log'),
-    log: join(dir, 'ctr.log'),
-    exitDir: join(dir, 'exit'),
-    conmonDir: join(paths.root, 'run', 'c', id.slice(0, 16)),
-    netns: join(paths.root, 'run', 'netns', id.slice(0, 16)),
-    network: join(dir, 'network.json'),
+    config: `${dir}/config.json`,
+    rootfs: `${dir}/rootfs`,
+    upper: `${dir}/upper`,
+    work: `${dir}/work`,
+    hosts: `${dir}/hosts`,
+    hostname: `${dir}/hostname`,
+    resolvConf: `${dir}/resolv.conf`,
+    runcLog: `${dir}/runc.log`,
+    log: `${dir}/ctr.log`,
+    exitDir: `${dir}/exit`,
+    conmonDir: `${run}/c/${id.slice(0, 16)}`,
+    netns: `${run}/netns/${id.slice(0, 16)}`,
+    network: `${dir}/network.json`,
   };
 }
 
-/** Just the network file's path: ps asks it of every container, and the whole layout is 15 joins. */
+/** Just the network file's path: ps asks it of every container. */
 export function networkFile(paths: { containers: string }, id: string): string {
   return `${paths.containers}/${id}/network.json`;
 }

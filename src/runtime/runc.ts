@@ -1,5 +1,5 @@
 // runc, called directly: run, create/start through conmon, exec, kill, delete.
-import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,8 @@ export function runtimePath(env: NodeJS.ProcessEnv): string {
   if (resolved) return resolved;
   for (const dir of (env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
     const p = join(dir, 'runc');
+    // existsSync first: accessSync's error for each directory without runc costs more than the stat.
+    if (!existsSync(p)) continue;
     try {
       accessSync(p, constants.X_OK);
       return (resolved = p);
