@@ -44,6 +44,14 @@ export class K8sLogWriter {
   }
 }
 
+/** What relayOutput reads: a child's output pipe (src/sys/pipe-reader.ts) or any Readable. */
+export interface OutputSource {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  once(event: 'end' | 'error', listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
 export interface OutputSinks {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -53,8 +61,8 @@ export interface OutputSinks {
  * Copies a child's piped stdout and stderr to the sinks (pausing while a sink is full), and
  * to the container's log when one is given. Resolves once both streams have ended.
  */
-export function relayOutput(child: { stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null }, sinks: OutputSinks, log?: K8sLogWriter): Promise<void> {
-  const relay = (from: NodeJS.ReadableStream | null, sink: () => NodeJS.WritableStream, stream: LogStream) =>
+export function relayOutput(child: { stdout: OutputSource | null; stderr: OutputSource | null }, sinks: OutputSinks, log?: K8sLogWriter): Promise<void> {
+  const relay = (from: OutputSource | null, sink: () => NodeJS.WritableStream, stream: LogStream) =>
     new Promise<void>((resolve) => {
       if (!from) return resolve();
       // A sink that fails (a closed pipe: `skiff run … | head -1`) is given up on; the output

@@ -54,6 +54,11 @@ function libc(): Libc {
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
 
+/** The errno of the last call made through koffi on this thread. */
+export function lastErrno(): number {
+  return koffi().errno();
+}
+
 /** A Node-style error for errno (by default, the last call's on this thread). */
 export function errnoError(call: string, path: string, errno = koffi().errno()): NodeJS.ErrnoException {
   const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;

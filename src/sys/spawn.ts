@@ -5,8 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, constants as fsConstants } from 'node:fs';
 import { constants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { errnoError, libcFunctions } from './libc.js';
+import { PipeReader, signalWhenReadable } from './pipe-reader.js';
 
 /** What a child's fd 0, 1 or 2 is: this process's own, /dev/null, or a pipe to this process. */
 export type StdioKind = 'inherit' | 'ignore' | 'pipe';
@@ -79,8 +80,8 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.si
  */
 export class SpawnedProcess extends EventEmitter {
   stdin: Writable | null = null;
-  stdout: Readable | null = null;
-  stderr: Readable | null = null;
+  stdout: PipeReader | null = null;
+  stderr: PipeReader | null = null;
   private reaped = false;
 
   constructor(readonly pid: number) {
@@ -119,7 +120,7 @@ export class SpawnedProcess extends EventEmitter {
   }
 
   private closeWhenDrained(code: number | null, signal: NodeJS.Signals | null): void {
-    const open = [this.stdout, this.stderr].filter((s): s is Readable => s !== null && !s.readableEnded && !s.destroyed);
+    const open = [this.stdout, this.stderr].filter((s): s is PipeReader => s !== null && !s.readableEnded && !s.destroyed);
     let left = open.length;
     const done = () => {
       if (--left <= 0) this.emit('close', code, signal);
@@ -184,6 +185,7 @@ function stdioActions(fa: Buffer, stdio: Stdio, mine: number[], theirs: number[]
       mine.push(ours);
       theirs.push(child);
       pipes[fd] = ours;
+      if (fd !== 0) signalWhenReadable(ours);
       ok(c.fa_adddup2(fa, child, fd), 'posix_spawn_file_actions_adddup2');
     }
   });
@@ -225,12 +227,12 @@ export function spawnProcess(file: string, args: string[], o: SpawnOptions): Spa
     const err = c.posix_spawn(pid, file, fa, attr, [file, ...args, null], [...env, null]);
     if (err !== 0) throw errnoError('spawn', file, err);
     const child = new SpawnedProcess(pid[0]!);
-    // Sockets over the pipes: libuv polls them, where fs streams would hold a thread per read.
-    const net = process.getBuiltinModule('node:net');
-    const socket = (fd: number | undefined, readable: boolean) => (fd === undefined ? null : new net.Socket({ fd, readable, writable: !readable }));
-    child.stdin = socket(pipes[0], false);
-    child.stdout = socket(pipes[1], true);
-    child.stderr = socket(pipes[2], true);
+    const [input, output, errors] = pipes;
+    // Input, which only tests give through a pipe, goes through a socket (an fs stream would
+    // hold a thread per write); output is read as SIGIO tells of it (src/sys/pipe-reader.ts).
+    if (input !== undefined) child.stdin = new (process.getBuiltinModule('node:net').Socket)({ fd: input, readable: false, writable: true });
+    if (output !== undefined) child.stdout = new PipeReader(output);
+    if (errors !== undefined) child.stderr = new PipeReader(errors);
     mine.length = 0;
     watch(child);
     return child;
