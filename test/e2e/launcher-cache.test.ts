@@ -73,4 +73,12 @@ describe('launcher code caches', () => {
       assert.ok(existsSync(cache('images')), `${option} ${value} images`);
     }
   });
+
+  test('--debug runs the modules the bundle was built from, so stack traces keep their names', () => {
+    // The bundle's identifiers are minified (scripts/bundle.mjs).
+    const r = spawnSync(process.execPath, [SKIFF_BIN, '--debug', '--root', root, 'logs', 'no-such-container'], { encoding: 'utf8' });
+    assert.equal(r.status, 125, r.stderr);
+    assert.match(r.stderr, /^skiff: no such container/m);
+    assert.match(r.stderr, /\n\s+at [A-Za-z]\w+ \(file:\/\/\S+\/dist\/src\/ops\/\S+\.js:\d+:\d+\)/);
+  });
 });
