@@ -21,10 +21,8 @@ const common = {
   // minified further below.
   minifyWhitespace: true,
   minifySyntax: true,
-  // koffi's loader stays outside: src/sys/libc.ts loads its native module directly and keeps
-  // koffi's index.js as the fallback. better-sqlite3's JavaScript is bundled and its addon
-  // named by path (src/store/db.ts).
-  external: ['koffi', './late-deps.cjs'],
+  // better-sqlite3's JavaScript is bundled and its addon named by path (src/store/db.ts).
+  external: ['./late-deps.cjs'],
   // CommonJS has no import.meta; modules use it to find files next to themselves.
   define: { 'import.meta.url': '__skiff_module_url' },
   banner: { js: "var __skiff_module_url = require('node:url').pathToFileURL(__filename).href;" },

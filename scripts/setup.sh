@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(docker-registry busybox-static runc conmon uidmap slirp4netns fuse-overlayfs containernetworking-plugins iptables iproute2)
+# gcc and libc6-dev build skiff's own addon (native/skiff-sys.c), as better-sqlite3's is built.
+DEBS=(docker-registry busybox-static runc conmon uidmap slirp4netns fuse-overlayfs containernetworking-plugins iptables iproute2 gcc libc6-dev)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -41,4 +42,5 @@ for dev in /dev/net/tun /dev/fuse; do
 done
 
 npx --no-install tsc -p tsconfig.json
+node scripts/build-native.mjs
 node scripts/bundle.mjs

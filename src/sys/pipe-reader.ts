@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { errnoError, lastErrno, libcFunctions } from './libc.js';
+import { errnoError } from './libc.js';
+import { sys } from './native.js';
 
 const F_GETFL = 3;
 const F_SETFL = 4;
@@ -15,21 +16,6 @@ const F_SETOWN = 8;
 const O_NONBLOCK = 0o4000;
 const O_ASYNC = 0o20000;
 const CHUNK = 64 * 1024;
-
-interface Calls {
-  read: (fd: number, buf: Buffer, size: number) => number | bigint;
-  fcntl: (fd: number, cmd: number, arg: number) => number;
-}
-
-let bound: Calls | undefined;
-
-function calls(): Calls {
-  bound ??= libcFunctions({
-    read: 'intptr_t read(int fd, void *buf, size_t size)',
-    fcntl: 'int fcntl(int fd, int cmd, int arg)',
-  }) as unknown as Calls;
-  return bound;
-}
 
 const readers = new Set<PipeReader>();
 // A signal listener does not keep the event loop alive, as a socket would: while a pipe is
@@ -53,11 +39,10 @@ export function signalWhenReadable(fd: number): void {
     process.on('SIGIO', drainAll);
     listening = true;
   }
-  const c = calls();
-  const flags = c.fcntl(fd, F_GETFL, 0);
-  if (flags < 0 || c.fcntl(fd, F_SETFL, flags | O_NONBLOCK | O_ASYNC) !== 0 || c.fcntl(fd, F_SETOWN, process.pid) !== 0) {
-    throw errnoError('fcntl', `pipe fd ${fd}`);
-  }
+  let ret = sys().fcntl(fd, F_GETFL, 0);
+  if (ret >= 0) ret = sys().fcntl(fd, F_SETFL, ret | O_NONBLOCK | O_ASYNC);
+  if (ret >= 0) ret = sys().fcntl(fd, F_SETOWN, process.pid);
+  if (ret < 0) throw errnoError('fcntl', `pipe fd ${fd}`, -ret);
 }
 
 /**
@@ -102,20 +87,18 @@ export class PipeReader extends EventEmitter {
     return this;
   }
 
-  /** Reads until the pipe is empty, paused or at its end (@internal: SIGIO calls it). */
+  /** Reads until the pipe is empty, paused or at its end (@internal: SIGIO and the reaping of the child call it). */
   drain(): void {
-    const c = calls();
     while (this.flowing && !this.destroyed) {
-      const n = Number(c.read(this.fd, this.buf, CHUNK));
+      const n = sys().read(this.fd, this.buf);
       if (n > 0) {
         this.emit('data', Buffer.from(this.buf.subarray(0, n)));
         continue;
       }
       if (n === 0) return this.finish();
-      const errno = lastErrno();
-      if (errno === constants.errno.EAGAIN) return;
-      if (errno === constants.errno.EINTR) continue;
-      this.emit('error', errnoError('read', `pipe fd ${this.fd}`, errno));
+      if (-n === constants.errno.EAGAIN) return;
+      if (-n === constants.errno.EINTR) continue;
+      this.emit('error', errnoError('read', `pipe fd ${this.fd}`, -n));
       return this.finish();
     }
   }

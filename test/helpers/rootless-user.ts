@@ -71,7 +71,7 @@ export function rootlessUser(name = ROOTLESS_USER, withSubids = true): RootlessU
   chmodSync(base, 0o755);
   const repo = join(base, 'skiff');
   // What the launcher needs: itself, the bundle, and the two native modules it loads.
-  for (const part of ['bin', 'dist/bundle', 'node_modules/koffi', 'node_modules/better-sqlite3']) {
+  for (const part of ['bin', 'dist/bundle', 'dist/native', 'node_modules/better-sqlite3']) {
     cpSync(join(REPO, part), join(repo, part), { recursive: true });
   }
   const home = join(base, 'home');
