@@ -62,7 +62,7 @@ const lazyChildProcess = {
 };
 
 // The CLI that every command loads has its identifiers minified too: 333 kB of source became
-// 247, and its V8 cache 341 kB 314, ~0.5 ms of each start (reading, hashing, deserialising).
+// 247, and its V8 cache 341 kB 314: ~0.4 ms of a run (reading, hashing, deserialising).
 // Stack traces would show the short names, so bin/skiff runs the unbundled modules under
 // --debug. Nothing in it (or in commander and better-sqlite3) depends on a function's name;
 // node-fetch does (its errors' names are their classes'), and stays in late-deps.cjs.

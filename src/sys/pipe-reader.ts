@@ -74,7 +74,7 @@ export class PipeReader extends EventEmitter {
     return this;
   }
 
-  /** Flowing again; what the pipe holds (written before O_ASYNC, or while paused) is read on the next turn. */
+  /** Flowing again; what the pipe holds (written before a listener came, or while paused) is read on the next turn. */
   resume(): this {
     this.flowing = true;
     if (!this.scheduled) {
