@@ -2,6 +2,7 @@
 // process (runc then owns it directly), pipes when the CLI runs in-process (tests). Output
 // without a terminal is relayed by the operation itself (it also goes to the log).
 import { createRequire } from 'node:module';
+import { FORWARDED_SIGNALS } from '../sys/forwarded-signals.js';
 import type { Stdio } from '../sys/spawn.js';
 import type { CliIO } from './io.js';
 
@@ -10,8 +11,6 @@ export interface ForegroundChild {
   stdin: NodeJS.WritableStream | null;
   kill(sig: NodeJS.Signals): boolean;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export function foregroundStdio(io: CliIO, interactive: boolean): Stdio {
   if (io.isProcess) return [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
@@ -27,7 +26,7 @@ export function stdinIsTTY(io: CliIO): boolean {
 /** Pipes input given in-process and forwards this process's signals to runc, which passes them on. */
 export function attachChild(io: CliIO, child: ForegroundChild): () => void {
   if (child.stdin && io.stdin) io.stdin.pipe(child.stdin);
-  const handlers = FORWARDED.map((sig) => {
+  const handlers = FORWARDED_SIGNALS.map((sig) => {
     const h = () => {
       child.kill(sig);
     };
