@@ -1,9 +1,7 @@
 // The addon built from native/skiff-sys.c (scripts/build-native.mjs): the Linux calls Node
 // lacks. Each returns the call's result, or -errno. Loaded on first use, from dist/native,
 // which the bundle (dist/bundle) and the modules (dist/src/...) both have above them.
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileAbove } from './package-file.js';
 
 /** posix_spawn file actions, in order: dup2(fd, newfd), or open(path, flags) as fd. */
 export type SpawnAction = [kind: 0, fd: number, newfd: number] | [kind: 1, fd: number, flags: number, path: string];
@@ -34,14 +32,8 @@ let loaded: SkiffSys | undefined;
 
 export function sys(): SkiffSys {
   if (!loaded) {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    let file = `${dir}/native/skiff-sys.node`;
-    while (!existsSync(file)) {
-      const up = dirname(dir);
-      if (up === dir) throw new Error("skiff's native part (dist/native/skiff-sys.node) is not built: run npm run build");
-      dir = up;
-      file = `${dir}/native/skiff-sys.node`;
-    }
+    const file = fileAbove('native/skiff-sys.node');
+    if (!file) throw new Error("skiff's native part (dist/native/skiff-sys.node) is not built: run npm run build");
     const m = { exports: {} as SkiffSys };
     // process.dlopen rather than require: no module resolution for a path already known.
     process.dlopen(m, file);
